@@ -1,0 +1,18 @@
+"""Every option, for oslo-config-generator (etc/manila-repl.conf.sample)."""
+from manila_repl.conf import api
+from manila_repl.conf import backend
+from manila_repl.conf import database
+from manila_repl.conf import default
+from manila_repl.conf import scheduler
+from manila_repl.conf import share
+
+
+def list_opts():
+    # Drivers add their options to the backend group when imported.
+    from manila_repl.share.drivers import fake  # noqa: F401
+
+    result = []
+    for module in (default, api, database, scheduler, share, backend):
+        for group, group_opts in module.list_opts().items():
+            result.append((group, group_opts))
+    return result

@@ -1,0 +1,30 @@
+"""Statuses and replica states (see replication.md)."""
+
+STATUS_CREATING = 'creating'
+STATUS_AVAILABLE = 'available'
+STATUS_DELETING = 'deleting'
+STATUS_ERROR = 'error'
+STATUS_ERROR_DELETING = 'error_deleting'
+STATUS_REPLICATION_CHANGE = 'replication_change'
+STATUS_EXTENDING = 'extending'
+STATUS_SHRINKING = 'shrinking'
+
+STATUSES = (STATUS_CREATING, STATUS_AVAILABLE, STATUS_DELETING, STATUS_ERROR,
+            STATUS_ERROR_DELETING, STATUS_REPLICATION_CHANGE,
+            STATUS_EXTENDING, STATUS_SHRINKING)
+#: Statuses a manager leaves work in; finished or failed on restart.
+TRANSITIONAL_STATUSES = (STATUS_CREATING, STATUS_DELETING,
+                         STATUS_REPLICATION_CHANGE, STATUS_EXTENDING,
+                         STATUS_SHRINKING)
+
+REPLICA_STATE_ACTIVE = 'active'
+REPLICA_STATE_IN_SYNC = 'in_sync'
+REPLICA_STATE_OUT_OF_SYNC = 'out_of_sync'
+REPLICA_STATE_ERROR = 'error'
+REPLICA_STATES = (REPLICA_STATE_ACTIVE, REPLICA_STATE_IN_SYNC,
+                  REPLICA_STATE_OUT_OF_SYNC, REPLICA_STATE_ERROR)
+
+REPLICATION_TYPES = ('readable', 'writable', 'dr')
+
+#: shares.task_state while a promote runs.
+TASK_REPLICATION_CHANGE = 'replication_change'

@@ -1,0 +1,90 @@
+"""Exceptions. ``code`` is the HTTP status the REST API answers with."""
+
+
+class ManilaReplException(Exception):
+    message = 'An unknown error occurred.'
+    code = 500
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            try:
+                message = self.message % kwargs
+            except (KeyError, TypeError):
+                message = self.message
+        self.msg = str(message)
+        super().__init__(self.msg)
+
+
+class Invalid(ManilaReplException):
+    message = 'Unacceptable parameters.'
+    code = 400
+
+
+class InvalidInput(Invalid):
+    message = 'Invalid input received: %(reason)s'
+
+
+class NotAuthorized(ManilaReplException):
+    message = 'Not authorized.'
+    code = 403
+
+
+class Unauthenticated(ManilaReplException):
+    message = 'Authentication required.'
+    code = 401
+
+
+class NotFound(ManilaReplException):
+    message = 'Resource could not be found.'
+    code = 404
+
+
+class ShareNotFound(NotFound):
+    message = 'Share %(share_id)s could not be found.'
+
+
+class ShareReplicaNotFound(NotFound):
+    message = 'Share replica %(replica_id)s could not be found.'
+
+
+class ShareInstanceNotFound(NotFound):
+    message = 'Share instance %(instance_id)s could not be found.'
+
+
+class ShareTypeNotFound(NotFound):
+    message = 'Share type %(share_type_id)s could not be found.'
+
+
+class ExtraSpecNotFound(NotFound):
+    message = 'Share type %(share_type_id)s has no extra spec %(key)s.'
+
+
+class ExportLocationNotFound(NotFound):
+    message = 'Export location %(uuid)s could not be found.'
+
+
+class Conflict(ManilaReplException):
+    message = 'The request conflicts with the current state.'
+    code = 409
+
+
+class ShareTypeExists(Conflict):
+    message = 'Share type %(name)s already exists.'
+
+
+class ShareBusy(Conflict):
+    message = ('Share %(share_id)s is busy: %(reason)s')
+
+
+class NoValidHost(ManilaReplException):
+    message = 'No valid host was found. %(reason)s'
+    code = 400
+
+
+class ShareBackendUnreachable(ManilaReplException):
+    message = 'Backend %(backend)s cannot be reached: %(reason)s'
+
+
+class ShareDriverError(ManilaReplException):
+    message = 'Share driver failed: %(reason)s'

@@ -1,0 +1,58 @@
+"""oslo.messaging plumbing: one transport per process, contexts as dicts.
+
+Servers are created without an executor argument: with the threading
+backend oslo.messaging picks its thread pool executor itself.
+"""
+import threading
+
+import oslo_messaging as messaging
+
+from manila_repl.conf import CONF
+from manila_repl import context as ctx_mod
+
+SCHEDULER_TOPIC = 'manila-repl-scheduler'
+SHARE_TOPIC = 'manila-repl-share'
+
+_lock = threading.Lock()
+_transport = None
+
+
+class ContextSerializer(messaging.NoOpSerializer):
+    def serialize_context(self, context):
+        return context.to_dict()
+
+    def deserialize_context(self, context):
+        return ctx_mod.RequestContext.from_dict(context)
+
+
+def get_transport():
+    global _transport
+    with _lock:
+        if _transport is None:
+            _transport = messaging.get_rpc_transport(CONF)
+        return _transport
+
+
+def reset():
+    """Drop the transport (tests, and process shutdown)."""
+    global _transport
+    with _lock:
+        if _transport is not None:
+            _transport.cleanup()
+        _transport = None
+
+
+def get_server(target, endpoints):
+    return messaging.get_rpc_server(get_transport(), target, endpoints,
+                                    serializer=ContextSerializer())
+
+
+def get_client(target, version_cap=None):
+    return messaging.get_rpc_client(get_transport(), target,
+                                    version_cap=version_cap,
+                                    serializer=ContextSerializer())
+
+
+def set_defaults(transport_url):
+    messaging.set_transport_defaults('manila_repl')
+    CONF.set_default('transport_url', transport_url)

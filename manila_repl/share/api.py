@@ -1,0 +1,426 @@
+"""What the REST layer asks of shares and replicas.
+
+Each call checks its input, changes the database in one transaction with
+conditional UPDATEs (several API workers may race; no in-process lock can
+see the others), and only then casts to the scheduler or a share manager.
+The per-share guard is the row of the share itself: every operation that
+must not overlap a promote first updates that row ``WHERE task_state IS
+NULL``, which also serialises it against a concurrent promote's update of
+the same row in PostgreSQL, MariaDB and SQLite alike.
+"""
+from oslo_log import log as logging
+from oslo_utils import timeutils
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from manila_repl import constants as c
+from manila_repl.db import models
+from manila_repl.db import session
+from manila_repl import exception
+from manila_repl.scheduler import rpcapi as scheduler_rpcapi
+from manila_repl.share import rpcapi as share_rpcapi
+
+LOG = logging.getLogger(__name__)
+
+Share = models.Share
+Instance = models.ShareInstance
+
+_scheduler = None
+_share = None
+
+
+def _scheduler_rpc():
+    global _scheduler
+    if _scheduler is None:
+        _scheduler = scheduler_rpcapi.SchedulerAPI()
+    return _scheduler
+
+
+def _share_rpc():
+    global _share
+    if _share is None:
+        _share = share_rpcapi.ShareAPI()
+    return _share
+
+
+def _visible(context, query, project_col=Share.project_id):
+    """Another project's resources are as good as absent (404, no leak)."""
+    if context.is_admin:
+        return query
+    return query.where(project_col == context.project_id)
+
+
+def _active(share):
+    for instance in share.instances:
+        if instance.replica_state == c.REPLICA_STATE_ACTIVE:
+            return instance
+    return None
+
+
+def _primary(share):
+    """The instance a share's status, host and AZ come from."""
+    return _active(share) or (share.instances[0] if share.instances
+                              else None)
+
+
+def _guard_share(s, share_id, reason):
+    """Take the share row's lock, refusing while a promote runs."""
+    result = s.execute(
+        sa.update(Share)
+        .where(Share.id == share_id, Share.task_state.is_(None))
+        .values(updated_at=timeutils.utcnow()))
+    if result.rowcount != 1:
+        raise exception.ShareBusy(share_id=share_id, reason=reason)
+
+
+# -- shares ---------------------------------------------------------------
+
+def get_share(context, share_id, s=None):
+    query = _visible(context, sa.select(Share).where(Share.id == share_id))
+    if s is not None:
+        share = s.scalars(query).first()
+    else:
+        with session.reader() as r:
+            share = r.scalars(query).first()
+    if share is None:
+        raise exception.ShareNotFound(share_id=share_id)
+    return share
+
+
+def list_shares(context, filters=None, limit=None, offset=None,
+                all_projects=False):
+    """Shares with their instances, newest first."""
+    filters = filters or {}
+    query = sa.select(Share)
+    if not (context.is_admin and all_projects):
+        query = query.where(Share.project_id == context.project_id)
+    if filters.get('name'):
+        query = query.where(Share.display_name == filters['name'])
+    if filters.get('share_type_id'):
+        query = query.where(Share.share_type_id == filters['share_type_id'])
+    query = query.order_by(Share.created_at.desc(), Share.id)
+    if offset:
+        query = query.offset(offset)
+    if limit:
+        query = query.limit(limit)
+    with session.reader() as r:
+        shares = r.scalars(query).all()
+    status = filters.get('status')
+    if status:
+        shares = [x for x in shares
+                  if _primary(x) and _primary(x).status == status]
+    return shares
+
+
+def create_share(context, size, share_proto, share_type, name=None,
+                 description=None, availability_zone=None, metadata=None,
+                 is_public=False):
+    """Record the share and its first instance, then ask the scheduler.
+
+    ``share_type`` is a models.ShareType (already resolved, or None).
+    """
+    if availability_zone:
+        _check_availability_zone(availability_zone)
+    extra_specs = ({e.spec_key: e.spec_value for e in share_type.extra_specs}
+                   if share_type else {})
+    replication_type = extra_specs.get('replication_type')
+    with session.transaction() as s:
+        share = Share(project_id=context.project_id,
+                      user_id=context.user_id or context.project_id,
+                      display_name=name, display_description=description,
+                      size=size, share_proto=share_proto.upper(),
+                      share_type_id=share_type.id if share_type else None,
+                      replication_type=replication_type,
+                      is_public=bool(is_public), metadata_=metadata or {})
+        s.add(share)
+        s.flush()
+        instance = Instance(
+            share_id=share.id, status=c.STATUS_CREATING,
+            availability_zone=availability_zone,
+            replica_state=(c.REPLICA_STATE_ACTIVE if replication_type
+                           else None))
+        s.add(instance)
+        s.flush()
+        share_id, instance_id = share.id, instance.id
+    _scheduler_rpc().create_share_instance(context, instance_id)
+    return get_share(context, share_id)
+
+
+def delete_share(context, share_id, force=False):
+    """Delete a share that has no replica besides its active instance."""
+    with session.transaction() as s:
+        share = get_share(context, share_id, s)
+        _guard_share(s, share_id, 'a replica promotion is in progress')
+        s.refresh(share, ['instances'])
+        others = [i for i in share.instances
+                  if i.replica_state != c.REPLICA_STATE_ACTIVE]
+        if share.replication_type and others:
+            raise exception.Conflict(
+                'Share %s has %d replica(s) besides the active one; delete '
+                'them first.' % (share_id, len(others)))
+        allowed = (c.STATUS_AVAILABLE, c.STATUS_ERROR)
+        for instance in share.instances:
+            if not force and instance.status not in allowed:
+                raise exception.NotAuthorized(
+                    'Share status must be one of %s, not %s.' % (
+                        ', '.join(allowed), instance.status))
+        casts = []
+        for instance in share.instances:
+            if instance.host:
+                instance.status = c.STATUS_DELETING
+                casts.append((instance.host, instance.id))
+            else:
+                s.delete(instance)
+        if not casts:
+            s.delete(share)
+    for host, instance_id in casts:
+        _share_rpc().delete_share_instance(context, host, instance_id,
+                                           force=force)
+
+
+def reset_share_status(context, share_id, status):
+    """Admin, DB only: the status of the share's active instance."""
+    with session.transaction() as s:
+        share = get_share(context, share_id, s)
+        instance = _primary(share)
+        if instance is not None:
+            instance.status = status
+
+
+# -- replicas -------------------------------------------------------------
+
+_REPLICA_COLUMNS = (
+    Instance.id, Instance.share_id, Instance.status, Instance.replica_state,
+    Instance.host, Instance.availability_zone,
+    Instance.cast_rules_to_readonly, Instance.created_at,
+    Instance.updated_at, Instance.last_sync_at, Instance.status_message)
+
+
+def list_replicas(context, share_id=None, limit=None, offset=None):
+    """Replica rows (narrow columns, one query), oldest first.
+
+    Only instances of replicated shares are replicas.
+    """
+    query = (sa.select(*_REPLICA_COLUMNS)
+             .join(Share, Share.id == Instance.share_id)
+             .where(Share.replication_type.is_not(None)))
+    query = _visible(context, query)
+    if share_id:
+        query = query.where(Instance.share_id == share_id)
+    query = query.order_by(Instance.created_at, Instance.id)
+    if offset:
+        query = query.offset(offset)
+    if limit:
+        query = query.limit(limit)
+    with session.reader() as r:
+        return r.execute(query).mappings().all()
+
+
+def get_replica(context, replica_id, s=None):
+    """The replica's instance (ORM, with its share and export locations)."""
+    query = _visible(context, sa.select(Instance)
+                     .join(Share, Share.id == Instance.share_id)
+                     .where(Instance.id == replica_id,
+                            Share.replication_type.is_not(None))
+                     .options(orm.joinedload(Instance.share)))
+    if s is not None:
+        replica = s.scalars(query).first()
+    else:
+        with session.reader() as r:
+            replica = r.scalars(query).first()
+    if replica is None:
+        raise exception.ShareReplicaNotFound(replica_id=replica_id)
+    return replica
+
+
+def _check_availability_zone(name):
+    with session.reader() as r:
+        found = r.scalar(sa.select(models.AvailabilityZone.id).where(
+            models.AvailabilityZone.name == name))
+    if found is None:
+        raise exception.InvalidInput(
+            reason='availability zone %s does not exist' % name)
+
+
+def create_replica(context, share_id, availability_zone=None,
+                   only_host=None):
+    """Record a new replica (creating/out_of_sync) and ask the scheduler."""
+    if availability_zone:
+        _check_availability_zone(availability_zone)
+    with session.transaction() as s:
+        share = get_share(context, share_id, s)
+        if not share.replication_type:
+            raise exception.InvalidInput(
+                reason='share %s has no replication_type: its share type '
+                       'does not support replication' % share_id)
+        _guard_share(s, share_id, 'a replica promotion is in progress')
+        s.refresh(share, ['instances'])
+        active = _active(share)
+        if active is None or active.status != c.STATUS_AVAILABLE:
+            raise exception.InvalidInput(
+                reason='share %s has no available active replica' %
+                       share_id)
+        if availability_zone and \
+                availability_zone == active.availability_zone:
+            raise exception.InvalidInput(
+                reason='the active replica is already in availability zone '
+                       '%s; a replica must be in another one' %
+                       availability_zone)
+        replica = Instance(share_id=share_id, status=c.STATUS_CREATING,
+                           replica_state=c.REPLICA_STATE_OUT_OF_SYNC,
+                           availability_zone=availability_zone,
+                           cast_rules_to_readonly=(
+                               share.replication_type == 'readable'))
+        s.add(replica)
+        s.flush()
+        replica_id = replica.id
+    _scheduler_rpc().create_replica(context, replica_id, only_host=only_host)
+    return get_replica(context, replica_id)
+
+
+def delete_replica(context, replica_id, force=False):
+    """Delete a replica; never the share's last active one."""
+    with session.transaction() as s:
+        replica = get_replica(context, replica_id, s)
+        share_id = replica.share_id
+        _guard_share(s, share_id, 'a replica promotion is in progress')
+        share = get_share(context, share_id, s)
+        s.refresh(share, ['instances'])
+        s.refresh(replica)
+        actives = [i for i in share.instances
+                   if i.replica_state == c.REPLICA_STATE_ACTIVE]
+        if replica.replica_state == c.REPLICA_STATE_ACTIVE and \
+                len(actives) <= 1:
+            raise exception.InvalidInput(
+                reason='replica %s is the active replica of share %s and '
+                       'cannot be deleted; promote another replica first, '
+                       'or delete the share' % (replica_id, share_id))
+        allowed = (c.STATUS_AVAILABLE, c.STATUS_ERROR)
+        if not force and replica.status not in allowed:
+            raise exception.InvalidInput(
+                reason='replica status must be one of %s, not %s' % (
+                    ', '.join(allowed), replica.status))
+        if not replica.host:
+            # Never placed: nothing exists on any backend.
+            s.delete(replica)
+            return
+        active = next((a for a in actives if a.id != replica.id), None)
+        replica.status = c.STATUS_DELETING
+        target_host = active.host if active is not None else replica.host
+    _share_rpc().delete_replica(context, target_host, replica_id,
+                                force=force)
+
+
+def promote_replica(context, replica_id):
+    """Start a promote; returns False when the replica is already active.
+
+    All of the share's available instances go to ``replication_change`` in
+    the same transaction that takes the share's ``task_state``: a second
+    promote, or a delete, meanwhile gets 409.
+    """
+    with session.transaction() as s:
+        replica = get_replica(context, replica_id, s)
+        if replica.replica_state == c.REPLICA_STATE_ACTIVE:
+            return False
+        if replica.status != c.STATUS_AVAILABLE:
+            if replica.status == c.STATUS_REPLICATION_CHANGE:
+                raise exception.ShareBusy(
+                    share_id=replica.share_id,
+                    reason='a replica promotion is in progress')
+            raise exception.InvalidInput(
+                reason='replica %s must be available to be promoted, not '
+                       '%s' % (replica_id, replica.status))
+        if replica.replica_state in (c.REPLICA_STATE_OUT_OF_SYNC,
+                                     c.REPLICA_STATE_ERROR) \
+                and not context.is_admin:
+            raise exception.NotAuthorized(
+                'Only an administrator may promote a replica that is %s.' %
+                replica.replica_state)
+        share_id = replica.share_id
+        taken = s.execute(
+            sa.update(Share)
+            .where(Share.id == share_id, Share.task_state.is_(None))
+            .values(task_state=c.TASK_REPLICATION_CHANGE,
+                    task_instance_id=replica_id,
+                    updated_at=timeutils.utcnow()))
+        if taken.rowcount != 1:
+            raise exception.ShareBusy(
+                share_id=share_id,
+                reason='a replica promotion is in progress')
+        target = s.execute(
+            sa.update(Instance)
+            .where(Instance.id == replica_id,
+                   Instance.status == c.STATUS_AVAILABLE)
+            .values(status=c.STATUS_REPLICATION_CHANGE,
+                    updated_at=timeutils.utcnow()))
+        if target.rowcount != 1:
+            # Changed since we read it (deleted, reset): the exception rolls
+            # the share's task_state back too.
+            raise exception.ShareBusy(share_id=share_id,
+                                      reason='replica %s changed meanwhile'
+                                             % replica_id)
+        s.execute(
+            sa.update(Instance)
+            .where(Instance.share_id == share_id,
+                   Instance.status == c.STATUS_AVAILABLE)
+            .values(status=c.STATUS_REPLICATION_CHANGE,
+                    updated_at=timeutils.utcnow()))
+        host = replica.host
+    _share_rpc().promote_replica(context, host, replica_id)
+    return True
+
+
+def resync_replica(context, replica_id):
+    """Ask the active replica's manager to update this replica now."""
+    with session.reader() as r:
+        replica = get_replica(context, replica_id, r)
+        if replica.replica_state == c.REPLICA_STATE_ACTIVE:
+            raise exception.InvalidInput(
+                reason='replica %s is active; only a non-active replica can '
+                       'be resynced' % replica_id)
+        if replica.status != c.STATUS_AVAILABLE:
+            raise exception.InvalidInput(
+                reason='replica %s must be available to be resynced, not %s'
+                       % (replica_id, replica.status))
+        active = r.scalars(sa.select(Instance).where(
+            Instance.share_id == replica.share_id,
+            Instance.replica_state == c.REPLICA_STATE_ACTIVE)).first()
+        if active is None or not active.host:
+            raise exception.InvalidInput(
+                reason='share %s has no active replica' % replica.share_id)
+        host = active.host
+    _share_rpc().update_replica(context, host, replica_id)
+
+
+def reset_replica_status(context, replica_id, status):
+    """Admin, DB only."""
+    if status not in c.STATUSES:
+        raise exception.InvalidInput(reason='invalid status %s' % status)
+    with session.transaction() as s:
+        get_replica(context, replica_id, s)
+        s.execute(sa.update(Instance).where(Instance.id == replica_id)
+                  .values(status=status, updated_at=timeutils.utcnow()))
+
+
+def reset_replica_state(context, replica_id, replica_state):
+    """Admin, DB only; never touches the current active replica, and never
+    makes a second active one (the one-active invariant)."""
+    if replica_state not in c.REPLICA_STATES:
+        raise exception.InvalidInput(
+            reason='invalid replica_state %s' % replica_state)
+    with session.transaction() as s:
+        replica = get_replica(context, replica_id, s)
+        if replica_state == c.REPLICA_STATE_ACTIVE and \
+                replica.share.replication_type != 'writable':
+            raise exception.InvalidInput(
+                reason='a replica becomes active by promotion only')
+        done = s.execute(
+            sa.update(Instance)
+            .where(Instance.id == replica_id,
+                   Instance.replica_state != c.REPLICA_STATE_ACTIVE)
+            .values(replica_state=replica_state,
+                    updated_at=timeutils.utcnow()))
+        if done.rowcount != 1:
+            raise exception.InvalidInput(
+                reason='replica %s is the active replica; its state cannot '
+                       'be reset' % replica_id)

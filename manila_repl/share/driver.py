@@ -1,0 +1,143 @@
+"""The share driver contract.
+
+Replication lives in the share drivers (the Manila replication design): a
+driver talks to every storage controller a task needs, also the one of a
+backend in another availability zone, whose config section it may read
+with ``manila_repl.conf.backend_config(conf, name)``.
+
+Every method receives :class:`manila_repl.share.views.ShareInstanceView`
+objects (plain, frozen, with the share's other instances in ``replicas``)
+and returns plain dicts. Export locations are returned as a list of dicts
+``{"path": str, "is_admin_only": bool, "preferred": bool}``.
+
+Replica states a driver may return: ``active``, ``in_sync``,
+``out_of_sync``, ``error``. A replica is ``in_sync`` when its last
+successful transfer finished within the recovery point objective and it
+holds every available snapshot: a time rule, never a byte count.
+"""
+import abc
+
+ACTIVE = 'active'
+IN_SYNC = 'in_sync'
+OUT_OF_SYNC = 'out_of_sync'
+ERROR = 'error'
+REPLICA_STATES = (ACTIVE, IN_SYNC, OUT_OF_SYNC, ERROR)
+
+
+class ShareDriver(abc.ABC):
+    """Base of every driver, loaded by entry-point name.
+
+    :param configuration: this backend's config section
+        (``conf[backend_name]``).
+    :param conf: the whole ConfigOpts, to read other backends' sections.
+    :param backend_name: the config section name, also the ``backend`` in
+        ``host@backend#pool``.
+    """
+
+    def __init__(self, configuration, conf, backend_name):
+        self.configuration = configuration
+        self.conf = conf
+        self.backend_name = backend_name
+
+    def do_setup(self):
+        """Prepare the backend when its share manager starts.
+
+        :raises: ShareBackendUnreachable or ShareDriverError if the backend
+            cannot serve; the manager then reports the backend down.
+        """
+
+    @abc.abstractmethod
+    def get_stats(self):
+        """Capabilities and capacity, reported to the scheduler.
+
+        Called at manager start and every ``stats_report_interval`` s.
+
+        :returns: ``{"share_backend_name", "driver_handles_share_servers",
+            "replication_type", "replication_domain", "pools": [{"pool_name",
+            "total_capacity_gb", "free_capacity_gb", ...capabilities}]}``.
+        """
+
+    @abc.abstractmethod
+    def create_share(self, share_instance):
+        """Create the storage of a new share's first instance.
+
+        Called on the backend chosen by the scheduler, for the instance
+        that becomes the share's active replica.
+
+        :returns: ``{"export_locations": [...]}``.
+        :raises: ShareDriverError on failure; the instance goes to error.
+        """
+
+    @abc.abstractmethod
+    def delete_share(self, share_instance):
+        """Delete an instance's storage. Storage already gone is success.
+
+        :raises: ShareDriverError when it cannot clean up.
+        """
+
+
+class ReplicationMixin(abc.ABC):
+    """The four replication entry points of the design.
+
+    ``add_replica``, ``remove_replica`` and ``update_replica_status`` run on
+    the backend of the share's **active** replica; ``set_active_replica``
+    runs on the backend of the **new** active replica.
+    """
+
+    @abc.abstractmethod
+    def add_replica(self, active_share_instance, new_share_instance):
+        """Create a replica of the active instance on another backend.
+
+        Called on the active replica's backend after the scheduler placed
+        ``new_share_instance`` (its ``host`` names a pool of another backend
+        in another AZ; status ``creating``, replica_state ``out_of_sync``).
+
+        Example: ``add_replica(<view id=a1 host=n@az1#p replica_state=active>,
+        <view id=r2 host=n@az2#p>)``.
+
+        :returns: ``{"export_locations": [...], "replica_state": "in_sync" or
+            "out_of_sync", "last_sync_at": datetime or None}``.
+        :raises: ShareDriverError or ShareBackendUnreachable; the new
+            instance goes to status ``error``.
+        """
+
+    @abc.abstractmethod
+    def remove_replica(self, share_instance):
+        """Remove a non-active replica: storage and relationships.
+
+        Called on the active replica's backend. A replica already gone
+        counts as removed.
+
+        :raises: ShareDriverError if it cannot clean up; the instance goes
+            to ``error_deleting`` and stays in the database.
+        """
+
+    @abc.abstractmethod
+    def set_active_replica(self, share_instance):
+        """Make ``share_instance`` the active, writable replica.
+
+        Called on the backend of the NEW active replica. Must succeed even
+        when the old active's backend is broken or unreachable.
+
+        :returns: a list with one dict per instance of the share,
+            ``{"id", "replica_state", "export_locations" (optional)}``:
+            ``active`` for the new one; for the old active ``out_of_sync``
+            if it could be demoted cleanly, ``error`` if unreachable.
+        :raises: ShareDriverError if the new replica itself cannot be made
+            active; every instance then keeps its previous state.
+        """
+
+    @abc.abstractmethod
+    def update_replica_status(self, share_instance):
+        """Sync or check one non-active replica; repair it if broken.
+
+        Called on the active replica's backend every
+        ``replica_status_interval`` seconds for each non-active replica in
+        status ``available``, and at once on a resync request. A returning
+        old active is re-seeded here as a replica.
+
+        :returns: ``{"replica_state": ..., "last_sync_at": datetime or
+            None}`` or None for no change.
+        :raises: anything; the manager marks the replica ``error`` and goes
+            on with the others.
+        """

@@ -1,0 +1,82 @@
+"""Plain read-only views of share instances, handed to drivers.
+
+Drivers never see ORM objects: what they get cannot reach the database and
+cannot be changed by them; what they return is a plain dict.
+"""
+import dataclasses
+import datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class ShareInstanceView:
+    id: str
+    share_id: str
+    host: str | None
+    availability_zone: str | None
+    status: str
+    replica_state: str | None
+    size: int
+    share_proto: str
+    replication_type: str | None
+    last_sync_at: datetime.datetime | None = None
+    export_locations: tuple[str, ...] = ()
+    #: Every other instance of the same share (views too, without siblings).
+    replicas: tuple['ShareInstanceView', ...] = ()
+
+    @property
+    def backend(self):
+        """``host@backend`` part of ``host@backend#pool``."""
+        return (self.host or '').partition('#')[0]
+
+    @property
+    def backend_name(self):
+        return self.backend.partition('@')[2]
+
+    @property
+    def pool(self):
+        return (self.host or '').partition('#')[2]
+
+    @property
+    def active_replica(self):
+        """The share's active instance among the siblings (or self)."""
+        for view in (self,) + self.replicas:
+            if view.replica_state == 'active':
+                return view
+        return None
+
+
+def from_rows(rows):
+    """Views for instance rows of one share, each with its siblings.
+
+    ``rows`` are objects or mappings with the ShareInstanceView field names
+    (``size``, ``share_proto`` and ``replication_type`` from the share).
+    """
+    bare = [_bare(r) for r in rows]
+    return [dataclasses.replace(v, replicas=tuple(o for o in bare if o is not v))
+            for v in bare]
+
+
+def _bare(row):
+    get = row.get if isinstance(row, dict) else (
+        lambda k, d=None: getattr(row, k, d))
+    return ShareInstanceView(
+        id=get('id'), share_id=get('share_id'), host=get('host'),
+        availability_zone=get('availability_zone'), status=get('status'),
+        replica_state=get('replica_state'), size=get('size'),
+        share_proto=get('share_proto'),
+        replication_type=get('replication_type'),
+        last_sync_at=get('last_sync_at'),
+        export_locations=tuple(get('export_locations') or ()))
+
+
+def for_share(share):
+    """Views of every instance of an ORM share (with export paths)."""
+    return from_rows([{
+        'id': i.id, 'share_id': share.id, 'host': i.host,
+        'availability_zone': i.availability_zone, 'status': i.status,
+        'replica_state': i.replica_state, 'size': share.size,
+        'share_proto': share.share_proto,
+        'replication_type': share.replication_type,
+        'last_sync_at': i.last_sync_at,
+        'export_locations': [e.path for e in i.export_locations],
+    } for i in share.instances])
