@@ -1,0 +1,67 @@
+"""/v2/scheduler-stats/pools[/detail] (administrators): asks the scheduler.
+"""
+from typing import ClassVar
+
+import oslo_messaging as messaging
+import pecan
+from pecan import rest
+
+from manila_repl import api, exception, share_types
+from manila_repl.api import method
+from manila_repl.api.views import scheduler_stats as views
+from manila_repl.scheduler import rpcapi as scheduler_rpcapi
+
+#: Query parameters passed on to the scheduler as filters.
+_FILTERS = ('host', 'backend', 'pool', 'share_type')
+
+_rpc = None
+
+
+def _scheduler():
+    global _rpc
+    if _rpc is None:
+        _rpc = scheduler_rpcapi.SchedulerAPI()
+    return _rpc
+
+
+def _pools(ctx):
+    params = pecan.request.GET
+    filters = {k: params[k] for k in _FILTERS if params.get(k)}
+    if params.get('pool_name'):
+        filters['pool'] = params['pool_name']
+    if filters.get('share_type'):
+        # The scheduler matches pools against the type's extra specs.
+        share_type = share_types.get_by_name_or_id(filters['share_type'])
+        filters['share_type'] = share_type.id
+        filters['extra_specs'] = share_types.extra_specs(share_type)
+    try:
+        return _scheduler().get_pools(ctx, filters=filters)
+    except messaging.MessagingTimeout:
+        raise exception.ServiceUnavailable(
+            reason='the scheduler did not answer in time')
+    except messaging.MessageDeliveryFailure as exc:
+        raise exception.ServiceUnavailable(reason=str(exc))
+
+
+class PoolsController(rest.RestController):
+    """/v2/scheduler-stats/pools"""
+
+    _custom_actions: ClassVar[dict] = {'detail': ['GET']}
+
+    @method.expose()
+    def get_all(self):
+        ctx = api.context()
+        ctx.can('scheduler_stats:pools:index')
+        return views.index(_pools(ctx), detail=False)
+
+    @method.expose()
+    def detail(self):
+        ctx = api.context()
+        ctx.can('scheduler_stats:pools:detail')
+        return views.index(_pools(ctx), detail=True)
+
+
+class SchedulerStatsController:
+    """/v2/scheduler-stats"""
+
+    pools = PoolsController()

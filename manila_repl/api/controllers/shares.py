@@ -1,0 +1,169 @@
+"""/v2/shares: shares, their actions and export locations."""
+from typing import ClassVar
+
+import pecan
+from oslo_utils import strutils
+from pecan import rest
+
+from manila_repl import api, exception, share_types
+from manila_repl.api import method, microversion, validation
+from manila_repl.api.controllers import share_instances
+from manila_repl.api.schemas import shares as schema
+from manila_repl.api.views import export_locations as el_views
+from manila_repl.api.views import shares as views
+from manila_repl.share import api as share_api
+
+
+def _export_location_instances(share, version):
+    """Whose export locations a share shows: from 2.47 the active
+    replica's only, before every instance's."""
+    if version >= (2, 47) or not share.replication_type:
+        primary = views.primary_instance(share)
+        return [primary] if primary is not None else []
+    return list(share.instances)
+
+
+class ShareExportLocationsController(rest.RestController):
+    """/v2/shares/{share_id}/export_locations"""
+
+    def _locations(self, share_id):
+        ctx = api.context()
+        version = microversion.current()
+        share = share_api.get_share(ctx, share_id)
+        locations = [loc for i in _export_location_instances(share, version)
+                     for loc in i.export_locations]
+        return ctx, version, el_views.visible(locations, ctx.is_admin)
+
+    @method.expose()
+    @microversion.api_version('2.9')
+    def get_all(self, share_id):
+        api.context().can('share_export_location:index')
+        ctx, version, locations = self._locations(share_id)
+        return el_views.index(locations, ctx.is_admin, version)
+
+    @method.expose()
+    @microversion.api_version('2.9')
+    def get_one(self, share_id, export_location_id):
+        api.context().can('share_export_location:show')
+        ctx, version, locations = self._locations(share_id)
+        for location in locations:
+            if location.uuid == export_location_id:
+                return el_views.show(location, ctx.is_admin, version)
+        raise exception.ExportLocationNotFound(uuid=export_location_id)
+
+
+def _list_filters(ctx, params):
+    filters = {}
+    for key in ('name', 'status', 'share_type_id'):
+        if params.get(key):
+            filters[key] = params[key]
+    if params.get('share_type'):
+        filters['share_type_id'] = share_types.get_by_name_or_id(
+            params['share_type']).id
+    all_projects = False
+    if params.get('all_tenants') not in (None, ''):
+        all_projects = (validation.bool_param('all_tenants',
+                                              params['all_tenants'])
+                        and ctx.can('share:list_all_projects', fatal=False))
+    return filters, all_projects
+
+
+class SharesController(rest.RestController):
+    """/v2/shares"""
+
+    _custom_actions: ClassVar[dict] = {'detail': ['GET'], 'action': ['POST']}
+
+    export_locations = ShareExportLocationsController()
+    instances = share_instances.InstancesOfShareController()
+
+    def _list(self):
+        ctx = api.context()
+        ctx.can('share:get_all')
+        params = pecan.request.GET
+        filters, all_projects = _list_filters(ctx, params)
+        limit, offset = validation.limit_offset(params)
+        return ctx, share_api.list_shares(
+            ctx, filters=filters, limit=limit, offset=offset,
+            all_projects=all_projects)
+
+    @method.expose()
+    def get_all(self):
+        _ctx, shares = self._list()
+        return views.summary_list(pecan.request, shares)
+
+    @method.expose()
+    def detail(self):
+        ctx, shares = self._list()
+        return views.detail_list(pecan.request, shares, ctx.is_admin,
+                                 microversion.current())
+
+    @method.expose()
+    def get_one(self, share_id):
+        ctx = api.context()
+        ctx.can('share:get')
+        share = share_api.get_share(ctx, share_id)
+        return views.show(pecan.request, share, ctx.is_admin,
+                          microversion.current())
+
+    @method.expose()
+    @validation.schema(schema.create)
+    def post(self, *, body=None):
+        ctx = api.context()
+        ctx.can('share:create')
+        req = body['share']
+        size = int(str(req['size']).strip())
+        if size < 1:
+            raise exception.InvalidInput(
+                reason='share size must be a positive integer')
+        if req.get('snapshot_id'):
+            raise exception.NotImplementedYet(
+                feature='Creating a share from a snapshot')
+        if req.get('share_network_id'):
+            raise exception.InvalidInput(
+                reason='share networks are not supported: use a share type '
+                       'with driver_handles_share_servers=False')
+        type_ref = req.get('share_type') or req.get('volume_type')
+        share_type = None
+        if type_ref:
+            share_type = share_types.get_by_name_or_id(type_ref)
+            dhss = share_types.extra_specs(share_type).get(share_types.DHSS)
+            if strutils.bool_from_string(dhss):
+                raise exception.InvalidInput(
+                    reason=f'share type {share_type.name} has '
+                           'driver_handles_share_servers=True, which needs '
+                           'a share network; this service supports only '
+                           'False')
+        is_public = req.get('is_public')
+        is_public = (validation.bool_param('is_public', is_public)
+                     if is_public is not None else False)
+        share = share_api.create_share(
+            ctx, size, req['share_proto'], share_type,
+            name=req.get('name', req.get('display_name')),
+            description=req.get('description',
+                                req.get('display_description')),
+            availability_zone=req.get('availability_zone') or None,
+            metadata=req.get('metadata') or {}, is_public=is_public)
+        return views.show(pecan.request, share, ctx.is_admin,
+                          microversion.current())
+
+    @method.expose(202)
+    def delete(self, share_id):
+        ctx = api.context()
+        ctx.can('share:delete')
+        share_api.delete_share(ctx, share_id)
+
+    @method.expose(202)
+    @validation.schema(schema.action)
+    def action(self, share_id, *, body=None):
+        ctx = api.context()
+        name, argument = next(iter(body.items()))
+        if name in schema.UNSUPPORTED_ACTIONS:
+            raise exception.NotImplementedYet(feature=f'Share action {name}')
+        if name in ('reset_status', 'os-reset_status'):
+            ctx.can('share:reset_status')
+            validation.validate(schema.reset_status, argument)
+            share_api.reset_share_status(ctx, share_id, argument['status'])
+        elif name in ('force_delete', 'os-force_delete'):
+            ctx.can('share:force_delete')
+            share_api.delete_share(ctx, share_id, force=True)
+

@@ -1,0 +1,64 @@
+from manila_repl import constants as c
+from manila_repl.api import schemas
+
+PROTOCOLS = ('NFS', 'CIFS', 'GLUSTERFS', 'HDFS', 'CEPHFS', 'MAPRFS')
+
+create = {
+    'type': 'object',
+    'properties': {
+        'share': {
+            'type': 'object',
+            'properties': {
+                'share_proto': {
+                    'type': 'string',
+                    'pattern': '(?i)^({})$'.format('|'.join(PROTOCOLS)),
+                },
+                'size': {
+                    'type': ['integer', 'string'],
+                    'minimum': 1,
+                    'pattern': r'^\s*[0-9]+\s*$',
+                },
+                'name': schemas.NULLABLE_STRING_255,
+                'display_name': schemas.NULLABLE_STRING_255,
+                'description': schemas.NULLABLE_STRING_255,
+                'display_description': schemas.NULLABLE_STRING_255,
+                'share_type': schemas.NULLABLE_STRING_255,
+                'volume_type': schemas.NULLABLE_STRING_255,
+                'availability_zone': schemas.NULLABLE_STRING_255,
+                'metadata': {
+                    'type': ['object', 'null'],
+                    'additionalProperties': {'type': 'string',
+                                             'maxLength': 1023},
+                    'propertyNames': {'minLength': 1, 'maxLength': 255},
+                },
+                'is_public': {'anyOf': [schemas.BOOLEAN_LIKE,
+                                        {'type': 'null'}]},
+                'snapshot_id': schemas.NULLABLE_STRING_255,
+                'share_network_id': schemas.NULLABLE_STRING_255,
+                'share_group_id': schemas.NULLABLE_STRING_255,
+                'scheduler_hints': {'type': ['object', 'null']},
+            },
+            'required': ['share_proto', 'size'],
+        },
+    },
+    'required': ['share'],
+}
+
+#: Actions Manila has that this service does not implement (501).
+UNSUPPORTED_ACTIONS = (
+    'extend', 'os-extend', 'shrink', 'os-shrink', 'allow_access',
+    'os-allow_access', 'deny_access', 'os-deny_access', 'access_list',
+    'os-access_list', 'unmanage', 'revert', 'soft_delete', 'restore',
+    'migration_start', 'migration_complete', 'migration_cancel',
+    'migration_get_progress', 'reset_task_state', 'update_access_metadata',
+)
+ACTIONS = ('reset_status', 'os-reset_status', 'force_delete',
+           'os-force_delete')
+
+action = schemas.one_action(ACTIONS + UNSUPPORTED_ACTIONS)
+
+reset_status = {
+    'type': 'object',
+    'properties': {'status': {'type': 'string', 'enum': list(c.STATUSES)}},
+    'required': ['status'],
+}

@@ -1,0 +1,102 @@
+"""Request body and query validation.
+
+``schema(s)`` decorates a controller method: the JSON body is parsed,
+checked against ``s`` and passed as ``body``; anything wrong is a 400
+before the method runs, so that a bad request changes nothing.
+"""
+import functools
+import json
+
+import jsonschema
+import pecan
+
+from manila_repl import exception
+from manila_repl.conf import CONF
+
+_JSON_TYPES = ('application/json',)
+
+
+def parse_body(request=None):
+    request = request or pecan.request
+    raw = request.body
+    if not raw or not raw.strip():
+        raise exception.InvalidInput(reason='the request has no body')
+    content_type = request.content_type
+    if content_type and content_type not in _JSON_TYPES and \
+            not content_type.endswith('+json'):
+        raise exception.InvalidInput(
+            reason=f'unsupported Content-Type {content_type}; send '
+                   'application/json')
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise exception.InvalidInput(
+            reason=f'malformed request body, not JSON: {exc}')
+
+
+def _error_message(error):
+    path = '/'.join(str(p) for p in error.absolute_path)
+    if path:
+        return f'invalid input for {path}: {error.message}'
+    return f'invalid request body: {error.message}'
+
+
+def validate(schema_, body):
+    validator = jsonschema.Draft7Validator(schema_)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+    if error is not None:
+        raise exception.InvalidInput(reason=_error_message(error))
+
+
+def schema(schema_):
+    """Parse and validate the body; pass it as the ``body`` keyword."""
+    jsonschema.Draft7Validator.check_schema(schema_)
+    validator = jsonschema.Draft7Validator(schema_)
+
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            body = parse_body()
+            error = jsonschema.exceptions.best_match(
+                validator.iter_errors(body))
+            if error is not None:
+                raise exception.InvalidInput(reason=_error_message(error))
+            kwargs['body'] = body
+            return func(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def _int_param(name, value, minimum):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise exception.InvalidInput(
+            reason=f'{name} must be an integer, not {value!r}')
+    if number < minimum:
+        raise exception.InvalidInput(
+            reason=f'{name} must be at least {minimum}')
+    return number
+
+
+def limit_offset(params=None):
+    """``limit`` and ``offset`` query parameters (limit capped)."""
+    params = pecan.request.GET if params is None else params
+    limit = params.get('limit')
+    offset = params.get('offset')
+    limit = (_int_param('limit', limit, 0) if limit not in (None, '')
+             else None)
+    offset = (_int_param('offset', offset, 0) if offset not in (None, '')
+              else None)
+    if limit is None or limit > CONF.api.max_limit:
+        limit = CONF.api.max_limit
+    return limit, offset
+
+
+def bool_param(name, value):
+    from oslo_utils import strutils
+    try:
+        return strutils.bool_from_string(value, strict=True)
+    except ValueError:
+        raise exception.InvalidInput(
+            reason=f'{name} must be a boolean, not {value!r}')
