@@ -21,6 +21,12 @@ class RequestContext(context.RequestContext):
         kwargs.setdefault('is_admin', values.get('is_admin'))
         return super().from_dict(values, **kwargs)
 
+    def can(self, action, target=None, fatal=True):
+        """Check policy ``action``: raises PolicyNotAuthorized (403) when
+        not allowed and ``fatal``, else returns whether it is allowed."""
+        from manila_repl import policies
+        return policies.authorize(self, action, target, fatal=fatal)
+
     def elevated(self):
         ctx = self.from_dict(self.to_dict())
         ctx.is_admin = True

@@ -88,3 +88,34 @@ class ShareBackendUnreachable(ManilaReplException):
 
 class ShareDriverError(ManilaReplException):
     message = 'Share driver failed: %(reason)s'
+
+
+# -- raised by the REST API layer -----------------------------------------
+
+class PolicyNotAuthorized(NotAuthorized):
+    message = 'Policy does not allow %(action)s to be performed.'
+
+
+class VersionNotFound(NotFound):
+    message = 'The requested method is not available at API version ' \
+              '%(version)s.'
+
+
+class VersionNotAcceptable(ManilaReplException):
+    message = 'Version %(version)s is not supported by the API. Minimum ' \
+              'is %(min)s and maximum is %(max)s.'
+    code = 406
+
+
+class ShareTypeInUse(Invalid):
+    message = 'Share type %(share_type_id)s is still in use.'
+
+
+class NotImplementedYet(ManilaReplException):
+    message = '%(feature)s is not implemented by this service.'
+    code = 501
+
+
+class ServiceUnavailable(ManilaReplException):
+    message = 'Service unavailable: %(reason)s'
+    code = 503
