@@ -54,5 +54,9 @@ def get_client(target, version_cap=None):
 
 
 def set_defaults(transport_url):
+    """The transport to use when the config names none."""
     messaging.set_transport_defaults('manila_repl')
+    # parse() registers oslo.messaging's transport options (whose own
+    # default is rabbit://), so that ours can replace that default.
+    messaging.TransportURL.parse(CONF)
     CONF.set_default('transport_url', transport_url)

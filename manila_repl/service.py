@@ -34,6 +34,15 @@ def heartbeat(host, binary, topic, availability_zone=None):
                                  report_count=1, updated_at=now))
 
 
+def ensure_availability_zone(name):
+    """Availability zones exist once a service in them has started."""
+    with session.transaction() as s:
+        found = s.scalar(sa.select(models.AvailabilityZone.id).where(
+            models.AvailabilityZone.name == name))
+        if found is None:
+            s.add(models.AvailabilityZone(name=name))
+
+
 def is_up(service_row, now=None):
     last = service_row.updated_at or service_row.created_at
     now = now or timeutils.utcnow()
@@ -44,8 +53,8 @@ class Service(os_service.Service):
     """Serves ``manager`` on ``topic``/``server`` and keeps it alive.
 
     The manager may define ``init_host()`` (run before the RPC server
-    consumes), ``periodic_tasks()`` returning ``[(callable, interval)]`` and
-    ``cleanup()``.
+    consumes), ``periodic_tasks()`` returning ``[(callable, interval,
+    initial_delay or None for one interval)]`` and ``cleanup()``.
     """
 
     def __init__(self, manager, binary, topic, server,
@@ -61,19 +70,23 @@ class Service(os_service.Service):
 
     def start(self):
         LOG.info('Starting %s on %s', self.binary, self.server_name)
+        if self.availability_zone:
+            ensure_availability_zone(self.availability_zone)
         self._report_state()
         if hasattr(self.manager, 'init_host'):
             self.manager.init_host()
         target = messaging.Target(topic=self.topic, server=self.server_name)
         self.rpc_server = rpc.get_server(target, [self.manager])
         self.rpc_server.start()
-        tasks = [(self._report_state, CONF.report_interval)]
+        tasks = [(self._report_state, CONF.report_interval, None)]
         if hasattr(self.manager, 'periodic_tasks'):
             tasks.extend(self.manager.periodic_tasks())
-        for func, interval in tasks:
+        for func, interval, initial_delay in tasks:
             timer = loopingcall.FixedIntervalLoopingCall(
                 self._guarded, func)
-            timer.start(interval=interval, initial_delay=interval)
+            timer.start(interval=interval,
+                        initial_delay=(interval if initial_delay is None
+                                       else initial_delay))
             self.timers.append(timer)
 
     @staticmethod

@@ -7,12 +7,6 @@ opts = [
     cfg.StrOpt('host', default=socket.gethostname(), sample_default='localhost',
                help='Name of this node. Share managers listen on '
                     '"<host>@<backend>"; it must be unique per node.'),
-    cfg.StrOpt('state_path',
-               default=os.path.join(os.path.expanduser('~'), '.local',
-                                    'share', 'manila-repl'),
-               sample_default='~/.local/share/manila-repl',
-               help='Directory for the service state: the embedded SQLite '
-                    'database and the demo backends of manila-repl-all.'),
     cfg.IntOpt('report_interval', default=10, min=1,
                help='Seconds between two service heartbeats.'),
     cfg.IntOpt('service_down_time', default=60, min=1,
@@ -23,9 +17,20 @@ opts = [
 ]
 
 
+cli_opts = [
+    cfg.StrOpt('state-path', dest='state_path',
+               default=os.path.join(os.path.expanduser('~'), '.local',
+                                    'share', 'manila-repl'),
+               sample_default='~/.local/share/manila-repl',
+               help='Directory for the service state: the embedded SQLite '
+                    'database and the demo backends of manila-repl-all.'),
+]
+
+
 def register_opts(conf):
     conf.register_opts(opts)
+    conf.register_cli_opts(cli_opts)
 
 
 def list_opts():
-    return {'DEFAULT': opts}
+    return {'DEFAULT': cli_opts + opts}

@@ -1,0 +1,38 @@
+"""Start-up shared by the daemons: config, logging, signals."""
+import signal
+import sys
+
+from oslo_log import log as logging
+
+from manila_repl.conf import CONF
+from manila_repl import rpc
+from manila_repl import version
+
+DEFAULT_CONFIG_FILES = ['/etc/manila-repl/manila-repl.conf']
+
+
+def prepare(argv, prog, cli_opts=(), default_config_files=None,
+            transport_url=None):
+    """Parse the command line and config files, and set up logging."""
+    logging.register_options(CONF)
+    if cli_opts:
+        CONF.register_cli_opts(cli_opts)
+    rpc.set_defaults(transport_url or 'rabbit://guest:guest@127.0.0.1:5672/')
+    if default_config_files is None:
+        import os
+        default_config_files = [f for f in DEFAULT_CONFIG_FILES
+                                if os.path.exists(f)]
+    CONF(argv[1:] if argv is not None else sys.argv[1:], project='manila-repl',
+         prog=prog, version=version.VERSION,
+         default_config_files=default_config_files)
+    logging.setup(CONF, 'manila-repl')
+
+
+def run_until_signalled(launcher):
+    """Stop the launcher's services cleanly on SIGTERM or SIGINT."""
+    def _stop(signo, frame):
+        launcher.stop()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    launcher.wait()

@@ -1,0 +1,148 @@
+"""Scheduler RPC endpoints: place instances, then cast to a share manager.
+
+A new share's instance goes to the manager of the chosen pool; a new
+replica is cast as ``add_replica`` to the manager of the backend that owns
+the share's ACTIVE replica (the design), which makes it on the chosen pool.
+"""
+from oslo_log import log as logging
+import oslo_messaging as messaging
+from oslo_utils import timeutils
+import sqlalchemy as sa
+
+from manila_repl import constants as c
+from manila_repl import context as ctx_mod
+from manila_repl.db import models
+from manila_repl.db import session
+from manila_repl import exception
+from manila_repl.scheduler import filter_scheduler
+from manila_repl.scheduler import host_state
+from manila_repl.scheduler.request_spec import RequestSpec
+from manila_repl.share import rpcapi as share_rpcapi
+
+LOG = logging.getLogger(__name__)
+Instance = models.ShareInstance
+
+
+def _extra_specs(share):
+    if share.share_type is None:
+        return {}
+    return {e.spec_key: e.spec_value for e in share.share_type.extra_specs}
+
+
+def _fail(instance_id, message):
+    """Placement failed: error/error, with a message the user can see."""
+    LOG.warning('Instance %s: %s', instance_id, message)
+    with session.transaction() as s:
+        s.execute(sa.update(Instance)
+                  .where(Instance.id == instance_id,
+                         Instance.status == c.STATUS_CREATING)
+                  .values(status=c.STATUS_ERROR,
+                          replica_state=sa.case(
+                              (Instance.replica_state.is_(None), None),
+                              else_=c.REPLICA_STATE_ERROR),
+                          status_message=message,
+                          updated_at=timeutils.utcnow()))
+
+
+def _place(instance_id, pool):
+    """Record the placement unless someone placed it already."""
+    with session.transaction() as s:
+        done = s.execute(sa.update(Instance)
+                         .where(Instance.id == instance_id,
+                                Instance.status == c.STATUS_CREATING,
+                                Instance.host.is_(None))
+                         .values(host=pool.host,
+                                 availability_zone=pool.availability_zone,
+                                 updated_at=timeutils.utcnow()))
+        return done.rowcount == 1
+
+
+class SchedulerManager:
+    target = messaging.Target(version='1.0')
+
+    def __init__(self):
+        self.host_manager = host_state.HostManager()
+        self.scheduler = filter_scheduler.FilterScheduler(self.host_manager)
+        self.share_rpcapi = share_rpcapi.ShareAPI()
+
+    def init_host(self):
+        # Managers report on start and periodically; ask now so that a
+        # scheduler started after them need not wait a report interval.
+        self.share_rpcapi.publish_service_capabilities(
+            ctx_mod.get_admin_context())
+
+    def update_service_capabilities(self, context, host, capabilities):
+        self.host_manager.update(host, capabilities)
+
+    def get_pools(self, context, filters):
+        pools = [p.as_dict() for p in self.host_manager.pools()]
+        for key in ('host', 'backend', 'pool'):
+            if filters.get(key):
+                pools = [p for p in pools if p[key] == filters[key]]
+        return sorted(pools, key=lambda p: p['name'])
+
+    def create_share_instance(self, context, instance_id):
+        with session.reader() as r:
+            instance = r.get(Instance, instance_id)
+            if instance is None or instance.status != c.STATUS_CREATING \
+                    or instance.host:
+                LOG.info('Instance %s needs no placement', instance_id)
+                return
+            share = instance.share
+            spec = RequestSpec(size=share.size,
+                               extra_specs=_extra_specs(share),
+                               availability_zone=instance.availability_zone,
+                               share_id=share.id)
+        try:
+            pool = self.scheduler.select(spec)
+        except exception.NoValidHost as e:
+            _fail(instance_id, e.msg)
+            return
+        if _place(instance_id, pool):
+            self.share_rpcapi.create_share_instance(context, pool.host,
+                                                    instance_id)
+
+    def create_replica(self, context, replica_id, only_host=None):
+        with session.reader() as r:
+            replica = r.get(Instance, replica_id)
+            if replica is None or replica.status != c.STATUS_CREATING \
+                    or replica.host:
+                LOG.info('Replica %s needs no placement', replica_id)
+                return
+            share = replica.share
+            active = next((i for i in share.instances
+                           if i.replica_state == c.REPLICA_STATE_ACTIVE), None)
+            if active is None or not active.host:
+                _fail(replica_id, 'The share has no active replica.')
+                return
+            extra_specs = _extra_specs(share)
+            # A backend pin would put every replica on the active's backend.
+            extra_specs.pop('share_backend_name', None)
+            extra_specs.pop('capabilities:share_backend_name', None)
+            active_backend = active.host.partition('#')[0]
+            active_pool = next((p for p in self.host_manager.pools()
+                                if p.host == active.host), None)
+            spec = RequestSpec(
+                size=share.size, extra_specs=extra_specs,
+                availability_zone=replica.availability_zone,
+                is_replica=True, share_id=share.id,
+                active_replica_host=active.host,
+                active_replica_az=active.availability_zone,
+                active_replica_domain=(active_pool.replication_domain
+                                       if active_pool else None),
+                existing_backends=frozenset(
+                    i.host.partition('#')[0] for i in share.instances
+                    if i.host),
+                only_host=only_host)
+        if active_pool is None:
+            _fail(replica_id, 'No valid host was found. The backend of the '
+                              'active replica (%s) is not reporting; it may '
+                              'be down.' % active_backend)
+            return
+        try:
+            pool = self.scheduler.select(spec)
+        except exception.NoValidHost as e:
+            _fail(replica_id, e.msg)
+            return
+        if _place(replica_id, pool):
+            self.share_rpcapi.add_replica(context, active.host, replica_id)

@@ -1,0 +1,63 @@
+"""Reads and conditional writes of share instances for the share manager."""
+from oslo_utils import timeutils
+import sqlalchemy as sa
+
+from manila_repl.db import models
+from manila_repl.db import session
+from manila_repl.share import views
+
+Instance = models.ShareInstance
+ExportLocation = models.ShareExportLocation
+
+
+def load(instance_id):
+    """(instance ORM row, its view with siblings) or (None, None)."""
+    with session.reader() as r:
+        instance = r.get(Instance, instance_id)
+        if instance is None:
+            return None, None
+        by_id = {v.id: v for v in views.for_share(instance.share)}
+        return instance, by_id[instance_id]
+
+
+def transition(s, instance_id, expected_status, **values):
+    """UPDATE the instance only if it is still in ``expected_status``.
+
+    :returns: True when the row changed.
+    """
+    values.setdefault('updated_at', timeutils.utcnow())
+    statuses = (expected_status if isinstance(expected_status, tuple)
+                else (expected_status,))
+    result = s.execute(sa.update(Instance)
+                       .where(Instance.id == instance_id,
+                              Instance.status.in_(statuses))
+                       .values(**values))
+    return result.rowcount == 1
+
+
+def set_export_locations(s, instance_id, locations):
+    """Replace the instance's export locations with the driver's."""
+    s.execute(sa.delete(ExportLocation).where(
+        ExportLocation.share_instance_id == instance_id))
+    for loc in locations or ():
+        if isinstance(loc, str):
+            loc = {'path': loc}
+        s.add(ExportLocation(share_instance_id=instance_id,
+                             path=loc['path'],
+                             is_admin_only=bool(loc.get('is_admin_only')),
+                             preferred=bool(loc.get('preferred'))))
+
+
+def delete_instance(s, instance_id):
+    """Remove an instance row, and its share when it was the last one."""
+    share_id = s.scalar(sa.select(Instance.share_id).where(
+        Instance.id == instance_id))
+    if share_id is None:
+        return
+    s.execute(sa.delete(ExportLocation).where(
+        ExportLocation.share_instance_id == instance_id))
+    s.execute(sa.delete(Instance).where(Instance.id == instance_id))
+    left = s.scalar(sa.select(sa.func.count()).select_from(Instance)
+                    .where(Instance.share_id == share_id))
+    if not left:
+        s.execute(sa.delete(models.Share).where(models.Share.id == share_id))

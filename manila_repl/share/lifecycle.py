@@ -1,0 +1,54 @@
+"""Create and delete share instances on this manager's backend."""
+from oslo_log import log as logging
+
+from manila_repl import constants as c
+from manila_repl.db import session
+from manila_repl.share import instance_db
+
+LOG = logging.getLogger(__name__)
+
+
+def create_share_instance(driver, instance_id):
+    instance, view = instance_db.load(instance_id)
+    if instance is None or instance.status != c.STATUS_CREATING:
+        LOG.info('Instance %s is not being created; nothing to do',
+                 instance_id)
+        return
+    try:
+        update = driver.create_share(view) or {}
+    except Exception as e:
+        LOG.exception('Creating share instance %s failed', instance_id)
+        with session.transaction() as s:
+            instance_db.transition(
+                s, instance_id, c.STATUS_CREATING, status=c.STATUS_ERROR,
+                status_message='Share creation failed: %s' % e)
+        return
+    with session.transaction() as s:
+        if instance_db.transition(s, instance_id, c.STATUS_CREATING,
+                                  status=c.STATUS_AVAILABLE,
+                                  status_message=None):
+            instance_db.set_export_locations(
+                s, instance_id, update.get('export_locations'))
+
+
+def delete_share_instance(driver, instance_id, force=False):
+    instance, view = instance_db.load(instance_id)
+    if instance is None or instance.status != c.STATUS_DELETING:
+        LOG.info('Instance %s is not being deleted; nothing to do',
+                 instance_id)
+        return
+    try:
+        driver.delete_share(view)
+    except Exception as e:
+        if not force:
+            LOG.exception('Deleting share instance %s failed', instance_id)
+            with session.transaction() as s:
+                instance_db.transition(
+                    s, instance_id, c.STATUS_DELETING,
+                    status=c.STATUS_ERROR_DELETING,
+                    status_message='Share deletion failed: %s' % e)
+            return
+        LOG.warning('Force-deleting instance %s despite: %s',
+                    instance_id, e)
+    with session.transaction() as s:
+        instance_db.delete_instance(s, instance_id)

@@ -1,0 +1,103 @@
+"""Share manager: the RPC endpoints of one backend, thin.
+
+One manager per enabled backend, serving as ``<host>@<backend>``; the work
+itself is in lifecycle.py, replication.py, replica_status.py and
+recovery.py.
+"""
+from oslo_log import log as logging
+import oslo_messaging as messaging
+from stevedore import driver as stevedore_driver
+
+from manila_repl.conf import backend_config
+from manila_repl.conf import CONF
+from manila_repl import context as ctx_mod
+from manila_repl.scheduler import rpcapi as scheduler_rpcapi
+from manila_repl.share import lifecycle
+from manila_repl.share import recovery
+from manila_repl.share import replica_status
+from manila_repl.share import replication
+
+LOG = logging.getLogger(__name__)
+
+DRIVER_NAMESPACE = 'manila_repl.share.drivers'
+
+
+def load_driver(backend_name, conf=CONF):
+    """The backend's driver, by entry-point name (never a class path)."""
+    section = backend_config(conf, backend_name)
+    return stevedore_driver.DriverManager(
+        DRIVER_NAMESPACE, section.share_driver, invoke_on_load=True,
+        invoke_args=(section, conf, backend_name)).driver
+
+
+class ShareManager:
+    target = messaging.Target(version='1.0')
+
+    def __init__(self, backend_name, host=None):
+        self.backend_name = backend_name
+        self.host = '%s@%s' % (host or CONF.host, backend_name)
+        self.configuration = backend_config(CONF, backend_name)
+        self.availability_zone = (
+            self.configuration.backend_availability_zone or
+            CONF.storage_availability_zone)
+        self.driver = load_driver(backend_name)
+        self.scheduler_rpcapi = scheduler_rpcapi.SchedulerAPI()
+        self.driver_ready = False
+
+    # -- service hooks -----------------------------------------------------
+    def init_host(self):
+        try:
+            self.driver.do_setup()
+            self.driver_ready = True
+        except Exception:
+            LOG.exception('Backend %s failed to set up; it reports no pools',
+                          self.host)
+            return
+        recovery.recover(self.driver, self.host)
+        self.publish_stats()
+
+    def periodic_tasks(self):
+        # The first report comes again soon after start: the one sent from
+        # init_host() is lost if no scheduler was listening yet.
+        return [(self.update_replicas_status,
+                 CONF.share.replica_status_interval, None),
+                (self.publish_stats, CONF.share.stats_report_interval,
+                 min(2, CONF.share.stats_report_interval))]
+
+    def update_replicas_status(self):
+        if not self.driver_ready:
+            return
+        updated, batches = replica_status.run_cycle(
+            self.driver, self.host, CONF.share.replica_status_batch_size)
+        LOG.debug('Replica status cycle of %s: %d replicas in %d batches',
+                  self.host, updated, batches)
+
+    def publish_stats(self):
+        if not self.driver_ready:
+            return
+        stats = dict(self.driver.get_stats(),
+                     availability_zone=self.availability_zone)
+        self.scheduler_rpcapi.update_service_capabilities(
+            ctx_mod.get_admin_context(), self.host, stats)
+
+    # -- RPC endpoints -----------------------------------------------------
+    def publish_service_capabilities(self, context):
+        self.publish_stats()
+
+    def create_share_instance(self, context, instance_id):
+        lifecycle.create_share_instance(self.driver, instance_id)
+
+    def delete_share_instance(self, context, instance_id, force=False):
+        lifecycle.delete_share_instance(self.driver, instance_id, force)
+
+    def add_replica(self, context, replica_id):
+        replication.add_replica(self.driver, replica_id)
+
+    def delete_replica(self, context, replica_id, force=False):
+        replication.delete_replica(self.driver, replica_id, force)
+
+    def promote_replica(self, context, replica_id):
+        replication.promote_replica(self.driver, replica_id)
+
+    def update_replica(self, context, replica_id):
+        replication.update_replica(self.driver, replica_id)

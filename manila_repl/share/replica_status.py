@@ -1,0 +1,113 @@
+"""The replica status loop of one share manager (the design's looping call).
+
+Every ``replica_status_interval`` seconds: for the replicated shares whose
+ACTIVE instance this backend owns, call ``update_replica_status`` once per
+non-active instance in status available and save the answers. The shares
+are read in SQL, in keyset batches of ``replica_status_batch_size`` shares,
+narrow columns only, one SELECT and one executemany UPDATE per batch: the
+statement count grows with the batches, not the replicas. One failing
+replica never stops the loop; the UPDATE is conditional, so a replica
+deleted or put in transition meanwhile is left alone.
+"""
+import itertools
+import operator
+
+from oslo_log import log as logging
+from oslo_utils import timeutils
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from manila_repl import constants as c
+from manila_repl.db import models
+from manila_repl.db import session
+from manila_repl.share import views
+
+LOG = logging.getLogger(__name__)
+Instance = models.ShareInstance
+Share = models.Share
+
+_COLUMNS = (Instance.id, Instance.share_id, Instance.host,
+            Instance.availability_zone, Instance.status,
+            Instance.replica_state, Instance.last_sync_at, Share.size,
+            Share.share_proto, Share.replication_type)
+
+_SAVE = (sa.update(Instance)
+         .where(Instance.id == sa.bindparam('b_id'),
+                Instance.status == c.STATUS_AVAILABLE,
+                Instance.replica_state != c.REPLICA_STATE_ACTIVE)
+         .values(replica_state=sa.bindparam('b_state'),
+                 last_sync_at=sa.func.coalesce(
+                     sa.bindparam('b_synced', type_=sa.DateTime),
+                     Instance.last_sync_at),
+                 status_message=sa.bindparam('b_message'),
+                 updated_at=sa.bindparam('b_now')))
+
+
+def _batch_query(backend, after, size):
+    """Instances of the next ``size`` shares whose active is ours."""
+    active = orm.aliased(Instance)
+    shares = (sa.select(active.share_id.label('share_id'))
+              .join(Share, Share.id == active.share_id)
+              .where(active.replica_state == c.REPLICA_STATE_ACTIVE,
+                     active.host.startswith(backend + '#', autoescape=True),
+                     Share.task_state.is_(None),
+                     active.share_id > after)
+              .order_by(active.share_id).limit(size).subquery())
+    return (sa.select(*_COLUMNS)
+            .join(Share, Share.id == Instance.share_id)
+            .join(shares, shares.c.share_id == Instance.share_id)
+            .order_by(Instance.share_id, Instance.id))
+
+
+def _update_one(driver, view):
+    try:
+        update = driver.update_replica_status(view)
+    except Exception as e:
+        LOG.warning('update_replica_status of replica %s failed: %s',
+                    view.id, e)
+        return {'replica_state': c.REPLICA_STATE_ERROR,
+                'message': 'Replica update failed: %s' % e}
+    if not update or update.get('replica_state') not in (
+            c.REPLICA_STATE_IN_SYNC, c.REPLICA_STATE_OUT_OF_SYNC,
+            c.REPLICA_STATE_ERROR):
+        return None
+    return update
+
+
+def run_cycle(driver, backend, batch_size):
+    """One pass over every replica whose active this backend owns.
+
+    :returns: (replicas updated, batches read).
+    """
+    after, updated, batches = '', 0, 0
+    while True:
+        with session.reader() as r:
+            rows = r.execute(_batch_query(backend, after, batch_size)
+                             ).mappings().all()
+        batches += 1
+        if not rows:
+            break
+        params = []
+        now = timeutils.utcnow()
+        for share_id, group in itertools.groupby(
+                rows, key=operator.itemgetter('share_id')):
+            for view in views.from_rows(list(group)):
+                if view.replica_state == c.REPLICA_STATE_ACTIVE or \
+                        view.status != c.STATUS_AVAILABLE:
+                    continue
+                update = _update_one(driver, view)
+                if update is None:
+                    continue
+                params.append({'b_id': view.id,
+                               'b_state': update['replica_state'],
+                               'b_synced': update.get('last_sync_at'),
+                               'b_message': update.get('message'),
+                               'b_now': now})
+            after = share_id
+        if params:
+            with session.transaction() as s:
+                s.connection().execute(_SAVE, params)
+            updated += len(params)
+        if len({row['share_id'] for row in rows}) < batch_size:
+            break
+    return updated, batches

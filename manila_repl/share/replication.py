@@ -1,0 +1,183 @@
+"""The replica flows a share manager runs (the design's routing):
+
+- ``add_replica``, ``delete_replica``, ``update_replica``: on the manager of
+  the share's ACTIVE replica;
+- ``promote_replica``: on the manager of the NEW active replica.
+
+Each flow reads what it needs, calls the driver outside any transaction,
+and saves the driver's answer with conditional updates, so that a late or
+repeated cast, or a replica deleted meanwhile, changes nothing.
+"""
+from oslo_log import log as logging
+from oslo_utils import timeutils
+import sqlalchemy as sa
+
+from manila_repl import constants as c
+from manila_repl.db import models
+from manila_repl.db import session
+from manila_repl.share import instance_db
+
+LOG = logging.getLogger(__name__)
+Instance = models.ShareInstance
+Share = models.Share
+
+
+def add_replica(driver, replica_id):
+    replica, view = instance_db.load(replica_id)
+    if replica is None or replica.status != c.STATUS_CREATING \
+            or not replica.host:
+        LOG.info('Replica %s is not waiting to be added', replica_id)
+        return
+    active = view.active_replica
+    try:
+        if active is None:
+            raise RuntimeError('the share has no active replica')
+        update = driver.add_replica(active, view) or {}
+    except Exception as e:
+        LOG.exception('Adding replica %s failed', replica_id)
+        with session.transaction() as s:
+            instance_db.transition(
+                s, replica_id, c.STATUS_CREATING, status=c.STATUS_ERROR,
+                replica_state=c.REPLICA_STATE_ERROR,
+                status_message='Replica creation failed: %s' % e)
+        return
+    state = update.get('replica_state') or c.REPLICA_STATE_OUT_OF_SYNC
+    if state == c.REPLICA_STATE_ACTIVE and \
+            view.replication_type != 'writable':
+        state = c.REPLICA_STATE_OUT_OF_SYNC
+    with session.transaction() as s:
+        if instance_db.transition(
+                s, replica_id, c.STATUS_CREATING, status=c.STATUS_AVAILABLE,
+                replica_state=state, status_message=None,
+                last_sync_at=update.get('last_sync_at')):
+            instance_db.set_export_locations(
+                s, replica_id, update.get('export_locations'))
+
+
+def delete_replica(driver, replica_id, force=False):
+    replica, view = instance_db.load(replica_id)
+    if replica is None or replica.status != c.STATUS_DELETING:
+        LOG.info('Replica %s is not being deleted', replica_id)
+        return
+    try:
+        driver.remove_replica(view)
+    except Exception as e:
+        if not force:
+            LOG.exception('Removing replica %s failed', replica_id)
+            with session.transaction() as s:
+                instance_db.transition(
+                    s, replica_id, c.STATUS_DELETING,
+                    status=c.STATUS_ERROR_DELETING,
+                    status_message='Replica deletion failed: %s' % e)
+            return
+        LOG.warning('Force-deleting replica %s despite: %s', replica_id, e)
+    with session.transaction() as s:
+        instance_db.delete_instance(s, replica_id)
+
+
+def _finish_promote(share_id, replica_id, updates, replication_type):
+    """Apply the driver's answer in ONE transaction: at no instant do two
+    replicas read active (readable and dr types)."""
+    by_id = {u['id']: u for u in updates if u.get('id')}
+    now = timeutils.utcnow()
+    with session.transaction() as s:
+        instances = s.scalars(sa.select(Instance).where(
+            Instance.share_id == share_id)).all()
+        for instance in instances:
+            update = by_id.get(instance.id, {})
+            state = update.get('replica_state')
+            if instance.id == replica_id:
+                state = c.REPLICA_STATE_ACTIVE
+            elif state == c.REPLICA_STATE_ACTIVE and \
+                    replication_type != 'writable':
+                state = c.REPLICA_STATE_OUT_OF_SYNC
+            if state:
+                instance.replica_state = state
+            if instance.status == c.STATUS_REPLICATION_CHANGE:
+                instance.status = c.STATUS_AVAILABLE
+            if instance.id == replica_id:
+                instance.status_message = None
+            instance.updated_at = now
+            if 'export_locations' in update:
+                instance_db.set_export_locations(
+                    s, instance.id, update['export_locations'])
+        s.execute(sa.update(Share).where(Share.id == share_id)
+                  .values(task_state=None, task_instance_id=None))
+
+
+def _fail_promote(share_id, replica_id, message):
+    """Every instance keeps its replica_state; the target reads error."""
+    with session.transaction() as s:
+        s.execute(sa.update(Instance)
+                  .where(Instance.share_id == share_id,
+                         Instance.status == c.STATUS_REPLICATION_CHANGE)
+                  .values(status=c.STATUS_AVAILABLE,
+                          updated_at=timeutils.utcnow()))
+        s.execute(sa.update(Instance)
+                  .where(Instance.id == replica_id,
+                         Instance.replica_state != c.REPLICA_STATE_ACTIVE)
+                  .values(replica_state=c.REPLICA_STATE_ERROR,
+                          status_message=message))
+        s.execute(sa.update(Share).where(Share.id == share_id)
+                  .values(task_state=None, task_instance_id=None))
+
+
+def promote_replica(driver, replica_id):
+    replica, view = instance_db.load(replica_id)
+    if replica is None:
+        return
+    share = replica.share
+    if share.task_state != c.TASK_REPLICATION_CHANGE or \
+            share.task_instance_id != replica_id:
+        LOG.info('No promotion of replica %s is pending', replica_id)
+        return
+    try:
+        updates = driver.set_active_replica(view) or []
+    except Exception as e:
+        LOG.exception('Promoting replica %s failed', replica_id)
+        _fail_promote(share.id, replica_id, 'Promotion failed: %s' % e)
+        return
+    _finish_promote(share.id, replica_id, updates, share.replication_type)
+
+
+def save_status(s, replica_id, update):
+    """Save an update_replica_status answer if the replica is still a plain
+    available non-active replica (skipped when deleted or in transition)."""
+    values = {'replica_state': update.get('replica_state'),
+              'updated_at': timeutils.utcnow()}
+    if values['replica_state'] not in (c.REPLICA_STATE_IN_SYNC,
+                                       c.REPLICA_STATE_OUT_OF_SYNC,
+                                       c.REPLICA_STATE_ERROR):
+        return False
+    if update.get('last_sync_at'):
+        values['last_sync_at'] = update['last_sync_at']
+    result = s.execute(sa.update(Instance)
+                       .where(Instance.id == replica_id,
+                              Instance.status == c.STATUS_AVAILABLE,
+                              Instance.replica_state !=
+                              c.REPLICA_STATE_ACTIVE)
+                       .values(**values))
+    return result.rowcount == 1
+
+
+def update_replica(driver, replica_id):
+    """Resync one replica now (admin request)."""
+    replica, view = instance_db.load(replica_id)
+    if replica is None or replica.status != c.STATUS_AVAILABLE or \
+            replica.replica_state == c.REPLICA_STATE_ACTIVE or \
+            replica.share.task_state is not None:
+        return
+    try:
+        update = driver.update_replica_status(view)
+    except Exception as e:
+        LOG.exception('Updating replica %s failed', replica_id)
+        update = {'replica_state': c.REPLICA_STATE_ERROR}
+        message = 'Replica update failed: %s' % e
+    else:
+        message = None
+    if update:
+        with session.transaction() as s:
+            if save_status(s, replica_id, update):
+                s.execute(sa.update(Instance)
+                          .where(Instance.id == replica_id)
+                          .values(status_message=message))
