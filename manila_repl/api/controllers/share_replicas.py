@@ -137,8 +137,9 @@ class ShareReplicasController(rest.RestController):
             validation.validate(schema.promote, argument)
             # quiesce_wait_time (2.75+) is accepted; drivers do not use it.
             if not share_api.promote_replica(ctx, replica_id):
+                # Already active: nothing to do. (With an empty body pecan
+                # would turn the 200 into a 204.)
                 pecan.response.status = 200
-                return None
             return _show(ctx, replica_id)
         if name == 'resync':
             share_api.resync_replica(ctx, replica_id)
