@@ -1,6 +1,10 @@
 """Console scripts. Each main() first picks oslo.service's threading
 backend: no eventlet, no monkey-patching anywhere."""
+import sys
+
 from oslo_service import backend
+
+_PATCHABLE = ('os', 'select', 'socket', 'thread', 'time')
 
 
 def init_backend():
@@ -8,3 +12,25 @@ def init_backend():
         backend.init_backend(backend.BackendType.THREADING)
     except backend.exceptions.BackendAlreadySelected:
         pass
+
+
+def monkey_patched():
+    """Modules eventlet has monkey-patched in this process (eventlet may be
+    imported, as oslo.service and futurist pull it in; patched it must not
+    be)."""
+    if 'eventlet' not in sys.modules:
+        return []
+    from eventlet import patcher
+    return [m for m in _PATCHABLE if patcher.is_monkey_patched(m)]
+
+
+def concurrency_report():
+    """One line for the start-up log (the functional tests read it)."""
+    kind = backend.get_backend_type()
+    patched = monkey_patched()
+    if kind != backend.BackendType.THREADING or patched:
+        raise RuntimeError('manila-repl must run on the threading backend, '
+                           'unpatched (backend %s, patched %s)' %
+                           (kind, patched))
+    return ('Concurrency: oslo.service threading backend; monkey-patched: '
+            'nothing')

@@ -26,6 +26,9 @@ def prepare(argv, prog, cli_opts=(), default_config_files=None,
          prog=prog, version=version.VERSION,
          default_config_files=default_config_files)
     logging.setup(CONF, 'manila-repl')
+    from manila_repl import cmd
+    logging.getLogger(prog).info('%s %s. %s', prog, version.VERSION,
+                                 cmd.concurrency_report())
 
 
 def run_until_signalled(launcher):
