@@ -3,14 +3,37 @@
 From the outside in: request id -> fault wrapper -> authentication ->
 pecan (version hook, fault hook -> controllers).
 """
+import inspect
+from collections import namedtuple
+
 import pecan
+import pecan.util
 
 from manila_repl.api import hooks, middleware
 from manila_repl.conf import CONF
 
+_ArgSpec = namedtuple('ArgSpec', 'args varargs keywords defaults')
+_argspecs = {}
+
+
+def _cached_argspec(func):
+    """pecan.compat.getargspec, memoized.
+
+    pecan inspects controller signatures several times per request and
+    builds a new namedtuple class each time: about 1.5 ms of a 4 ms
+    request. Controllers never change signature, so remember them.
+    """
+    key = getattr(func, '__func__', func)
+    spec = _argspecs.get(key)
+    if spec is None:
+        spec = _ArgSpec(*inspect.getfullargspec(func)[:4])
+        _argspecs[key] = spec
+    return spec
+
 
 def setup_app(conf=None):
     conf = conf or CONF
+    pecan.util._getargspec = _cached_argspec
     app = pecan.make_app(
         'manila_repl.api.controllers.root.RootController',
         hooks=[hooks.VersionHook(), hooks.FaultHook()],

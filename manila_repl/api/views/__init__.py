@@ -8,7 +8,7 @@ def timestamp(value):
     """Manila's format: ISO 8601 without a zone, with microseconds."""
     if value is None:
         return None
-    return value.strftime('%Y-%m-%dT%H:%M:%S.%f')
+    return value.isoformat(timespec='microseconds')
 
 
 def links(request, collection, resource_id, project_id=None):
