@@ -88,8 +88,9 @@ def _finish_promote(share_id, replica_id, updates, replication_type):
             state = update.get('replica_state')
             if instance.id == replica_id:
                 state = c.REPLICA_STATE_ACTIVE
-            elif state == c.REPLICA_STATE_ACTIVE and \
-                    replication_type != 'writable':
+            elif (state or instance.replica_state) == \
+                    c.REPLICA_STATE_ACTIVE and replication_type != 'writable':
+                # Also when the driver's answer leaves the old active out.
                 state = c.REPLICA_STATE_OUT_OF_SYNC
             if state:
                 instance.replica_state = state
