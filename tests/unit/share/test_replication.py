@@ -1,0 +1,134 @@
+"""The replica flows of the share manager (replication.py) on SQLite with
+fake backends: add, delete, promote, resync."""
+import pytest
+
+from manila_repl import constants as c
+from manila_repl import context as ctx_mod
+from manila_repl.db import models
+from manila_repl.share import api as share_api
+from manila_repl.share import instance_db, replication
+from manila_repl.share.drivers import fake
+
+ADMIN = ctx_mod.get_admin_context()
+
+
+@pytest.fixture
+def share(drivers, rows):
+    """Readable share: active on az1 (with storage), in_sync replica on
+    az2, and a replica on az3 being added."""
+    share_id = rows.share()
+    ids = {'id': share_id,
+           'active': rows.instance(share_id, backend='az1'),
+           'r2': rows.instance(share_id, backend='az2',
+                               replica_state=c.REPLICA_STATE_IN_SYNC),
+           'new': rows.instance(share_id, backend='az3',
+                                status=c.STATUS_CREATING,
+                                replica_state=c.REPLICA_STATE_OUT_OF_SYNC)}
+    _, active = instance_db.load(ids['active'])
+    drivers['az1'].create_share(active)
+    drivers['az1'].add_replica(active, instance_db.load(ids['r2'])[1])
+    return ids
+
+
+def active_ids(rows, share_id):
+    return [i.id for i in rows.instances_of(share_id)
+            if i.replica_state == c.REPLICA_STATE_ACTIVE]
+
+
+def test_add_replica(drivers, rows, share):
+    replication.add_replica(drivers['az1'], share['new'])
+    row = rows.instance_row(share['new'])
+    assert (row.status, row.replica_state) == (c.STATUS_AVAILABLE,
+                                               c.REPLICA_STATE_IN_SYNC)
+    assert row.last_sync_at is not None
+    assert rows.export_paths(share['new']) == [f"fake:/az3/{share['new']}"]
+    # A repeated cast finds nothing to do.
+    replication.add_replica(drivers['az1'], share['new'])
+    assert rows.export_paths(share['new']) == [f"fake:/az3/{share['new']}"]
+
+
+def test_add_replica_failure_is_visible(drivers, rows, share, tmp_path):
+    (tmp_path / 'backends' / 'az3' / 'offline').touch()
+    replication.add_replica(drivers['az1'], share['new'])
+    row = rows.instance_row(share['new'])
+    assert (row.status, row.replica_state) == (c.STATUS_ERROR,
+                                               c.REPLICA_STATE_ERROR)
+    assert row.status_message.startswith('Replica creation failed: ')
+    assert 'az3' in row.status_message
+
+
+def test_delete_replica(drivers, rows, share, conf_db):
+    rows.update(models.ShareInstance, share['r2'], status=c.STATUS_DELETING)
+    conf_db.set('fake_fail_methods', ['remove_replica'], group='az1')
+    replication.delete_replica(drivers['az1'], share['r2'])
+    row = rows.instance_row(share['r2'])
+    assert row.status == c.STATUS_ERROR_DELETING
+    assert row.status_message.startswith('Replica deletion failed: ')
+    # Forced: the row goes despite the driver.
+    rows.update(models.ShareInstance, share['r2'], status=c.STATUS_DELETING)
+    replication.delete_replica(drivers['az1'], share['r2'], force=True)
+    assert rows.instance_row(share['r2']) is None
+    assert rows.share_row(share['id']) is not None
+
+
+class TerseDriver(fake.FakeShareDriver):
+    """A driver that answers set_active_replica for the new active only
+    (or not at all): the control plane must still leave one active."""
+
+    answer = 'new-only'
+
+    def set_active_replica(self, share_instance):
+        updates = super().set_active_replica(share_instance)
+        if self.answer is None:
+            return None
+        return [u for u in updates if u['id'] == share_instance.id]
+
+
+@pytest.mark.parametrize('answer', ['new-only', None])
+def test_promote_keeps_one_active_whatever_the_driver_answers(
+        drivers, rows, share, answer):
+    real = drivers['az2']
+    driver = TerseDriver(real.configuration, real.conf, 'az2')
+    driver.answer = answer
+    assert share_api.promote_replica(ADMIN, share['r2'])
+    replication.promote_replica(driver, share['r2'])
+    assert active_ids(rows, share['id']) == [share['r2']]
+    old = rows.instance_row(share['active'])
+    assert (old.status, old.replica_state) == (
+        c.STATUS_AVAILABLE, c.REPLICA_STATE_OUT_OF_SYNC)
+
+
+def test_writable_promote_keeps_every_active(drivers, rows):
+    share_id = rows.share(replication_type='writable')
+    first = rows.instance(share_id, backend='az1')
+    second = rows.instance(share_id, backend='az2',
+                           replica_state=c.REPLICA_STATE_OUT_OF_SYNC)
+    drivers['az1'].create_share(instance_db.load(first)[1])
+    real = drivers['az2']
+    driver = TerseDriver(real.configuration, real.conf, 'az2')
+    assert share_api.promote_replica(ADMIN, second)
+    replication.promote_replica(driver, second)
+    assert sorted(active_ids(rows, share_id)) == sorted([first, second])
+
+
+def test_promote_without_pending_task_does_nothing(drivers, rows, share):
+    replication.promote_replica(drivers['az2'], share['r2'])
+    assert active_ids(rows, share['id']) == [share['active']]
+
+
+def test_resync(drivers, rows, share, tmp_path):
+    rows.update(models.ShareInstance, share['r2'],
+                replica_state=c.REPLICA_STATE_OUT_OF_SYNC)
+    replication.update_replica(drivers['az1'], share['r2'])
+    row = rows.instance_row(share['r2'])
+    assert (row.replica_state, row.status_message) == ('in_sync', None)
+
+    (tmp_path / 'backends' / 'az1' / f"{share['active']}.json").unlink()
+    replication.update_replica(drivers['az1'], share['r2'])
+    row = rows.instance_row(share['r2'])
+    assert row.replica_state == c.REPLICA_STATE_ERROR
+    assert row.status_message.startswith('Replica update failed: ')
+
+    # The active replica is never resynced.
+    replication.update_replica(drivers['az1'], share['active'])
+    assert rows.instance_row(share['active']).replica_state == 'active'
