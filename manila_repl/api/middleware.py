@@ -129,7 +129,12 @@ class PublicBypass:
 def keystone(app, conf):
     """``app`` behind keystonemiddleware (imported only when configured).
     """
-    from keystonemiddleware import auth_token
+    try:
+        from keystonemiddleware import auth_token
+    except ImportError:
+        raise RuntimeError('[api]/auth_strategy = keystone needs '
+                           'keystonemiddleware: pip install '
+                           'keystonemiddleware')
     authenticated = auth_token.AuthProtocol(
         KeystoneContext(app), {'oslo_config_config': conf})
     return PublicBypass(authenticated, app)

@@ -28,15 +28,25 @@ def _config_files():
 
 
 def init_application():
-    logging.register_options(CONF)
-    CONF([], project='manila-repl', default_config_files=_config_files())
-    logging.setup(CONF, 'manila-repl-api')
     try:
         from manila_repl.cmd import init_backend
     except ImportError:
         init_backend = None
     if init_backend is not None:
         init_backend()
+    try:
+        from manila_repl.cmd import common
+    except ImportError:
+        common = None
+    if common is not None:
+        # Parses no command line: gunicorn's and uwsgi's are not ours.
+        common.prepare(['manila-repl-api'], 'manila-repl-api',
+                       default_config_files=_config_files())
+    else:
+        logging.register_options(CONF)
+        CONF([], project='manila-repl',
+             default_config_files=_config_files())
+        logging.setup(CONF, 'manila-repl-api')
     from manila_repl.api import app
     return app.setup_app(CONF)
 
