@@ -7,7 +7,6 @@ backends az1, az2 and az3 in one replication domain. A config file
 overrides any of these.
 """
 import sys
-import threading
 
 from manila_repl import cmd
 
@@ -59,11 +58,7 @@ def main(argv=None):
         launcher.launch_service(svc)
 
     server = cmd_api.make_server(CONF, api_app.setup_app(CONF))
-    server.prepare()
-    api_thread = threading.Thread(target=server.serve, name='api',
-                                  daemon=True)
-    api_thread.start()
-    url = 'http://%s:%s/v2' % server.bind_addr[:2]
+    url = cmd_api.serve_in_thread(server) + '/v2'
     print('manila-repl-all: API listening on %s (state in %s, database %s).'
           % (url, CONF.state_path, 'SQLite' if not CONF.database.connection
              else 'from config'), flush=True)

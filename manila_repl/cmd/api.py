@@ -4,6 +4,7 @@ Deployments may serve ``manila_repl.api.wsgi:application`` with gunicorn
 or uwsgi instead.
 """
 import sys
+import threading
 
 from manila_repl import cmd
 
@@ -13,6 +14,16 @@ def make_server(conf, app):
     return wsgi.Server((conf.api.bind_host, conf.api.bind_port), app,
                        numthreads=conf.api.threads,
                        server_name='manila-repl-api')
+
+
+def serve_in_thread(server):
+    """Bind now (errors surface here), serve from a thread: the main thread
+    stays free for signal handlers, which must not stop the server from
+    inside its own serving loop."""
+    server.prepare()
+    thread = threading.Thread(target=server.serve, name='wsgi', daemon=True)
+    thread.start()
+    return 'http://%s:%s' % server.bind_addr[:2]
 
 
 def main(argv=None):
@@ -27,14 +38,14 @@ def main(argv=None):
 
     common.prepare(argv, 'manila-repl-api')
     server = make_server(CONF, api_app.setup_app(CONF))
-    signal.signal(signal.SIGTERM, lambda *_: server.stop())
-    logging.getLogger(__name__).info(
-        'API listening on http://%s:%s/', CONF.api.bind_host,
-        CONF.api.bind_port)
-    try:
-        server.safe_start()
-    except KeyboardInterrupt:
-        server.stop()
+    url = serve_in_thread(server)
+    logging.getLogger(__name__).info('API listening on %s/', url)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    while not stopping.wait(1):
+        pass
+    server.stop()
 
 
 if __name__ == '__main__':

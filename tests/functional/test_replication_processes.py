@@ -7,11 +7,12 @@ from tests.functional import services
 from tests.functional import workflow
 
 
-@pytest.fixture(params=['postgresql', 'mariadb'])
-def deployed(request, tmp_path):
+@pytest.fixture(scope='module', params=['postgresql', 'mariadb'])
+def deployed(request, tmp_path_factory):
     with services.rabbit_vhost() as transport_url, \
             services.database(request.param) as db_url:
-        dep = deployment.Deployment(tmp_path, transport_url, db_url)
+        dep = deployment.Deployment(tmp_path_factory.mktemp(request.param),
+                                    transport_url, db_url)
         try:
             dep.start()
             yield dep

@@ -1,19 +1,6 @@
 """A real app on a temporary SQLite database; RPC on fake:// (casts go
 nowhere: no server listens)."""
 import datetime
-import os
-import sys
-
-# The checkout's alembic/ directory (migration scripts, a package) shadows
-# the alembic library when the repository root is on sys.path, as with
-# "python -m pytest" run from there. Drop the root before importing it.
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.dirname(os.path.abspath(__file__)))))
-sys.path[:] = [p for p in sys.path
-               if os.path.abspath(p or os.curdir) != _ROOT]
-if 'alembic' in sys.modules and not hasattr(sys.modules['alembic'],
-                                            'command'):
-    del sys.modules['alembic']
 
 import oslo_messaging
 import pytest
