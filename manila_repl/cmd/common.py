@@ -15,6 +15,8 @@ def prepare(argv, prog, cli_opts=(), default_config_files=None,
             transport_url=None):
     """Parse the command line and config files, and set up logging."""
     logging.register_options(CONF)
+    # Logs go to stderr: stdout is for what a command answers.
+    CONF.set_default('use_stderr', True)
     if cli_opts:
         CONF.register_cli_opts(cli_opts)
     rpc.set_defaults(transport_url or 'rabbit://guest:guest@127.0.0.1:5672/')

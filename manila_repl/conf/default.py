@@ -4,7 +4,8 @@ import socket
 from oslo_config import cfg
 
 opts = [
-    cfg.StrOpt('host', default=socket.gethostname(), sample_default='localhost',
+    cfg.StrOpt('host', default=socket.gethostname(),
+               sample_default='localhost',
                help='Name of this node. Share managers listen on '
                     '"<host>@<backend>"; it must be unique per node.'),
     cfg.IntOpt('report_interval', default=10, min=1,

@@ -52,8 +52,8 @@ def from_rows(rows):
     (``size``, ``share_proto`` and ``replication_type`` from the share).
     """
     bare = [_bare(r) for r in rows]
-    return [dataclasses.replace(v, replicas=tuple(o for o in bare if o is not v))
-            for v in bare]
+    return [dataclasses.replace(
+        v, replicas=tuple(o for o in bare if o is not v)) for v in bare]
 
 
 def _bare(row):

@@ -35,7 +35,8 @@ class CapabilitiesFilter(filters.BaseFilter):
             if name == 'share_backend_name':
                 offered = pool.capabilities.get('share_backend_name')
             elif name not in pool.capabilities:
-                if name in ('snapshot_support', 'driver_handles_share_servers'):
+                if name in ('snapshot_support',
+                            'driver_handles_share_servers'):
                     offered = False
                 else:
                     return False

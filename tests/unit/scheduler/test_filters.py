@@ -185,7 +185,7 @@ def test_replication_filter_replica_placement():
     assert not f.host_passes(pool(report('az4', zone='az1')), spec)
 
 
-# -- weigher and scheduler ------------------------------------------------------
+# -- weigher and scheduler ----------------------------------------------
 
 def test_capacity_weigher():
     w = capacity_weigher.CapacityWeigher()
