@@ -31,8 +31,9 @@ class SchedulerAPI:
             only_host=only_host)
 
     def update_service_capabilities(self, context, host, capabilities):
-        """Fanout: every scheduler learns ``host``'s pools."""
-        self.client.prepare(fanout=True, version='1.0').cast(
+        """Fanout: every scheduler learns ``host``'s pools. Not retried: the
+        next periodic report supersedes a lost one."""
+        self.client.prepare(fanout=True, version='1.0', retry=1).cast(
             context, 'update_service_capabilities', host=host,
             capabilities=capabilities)
 

@@ -54,7 +54,11 @@ class ShareManager:
                           self.host)
             return
         recovery.recover(self.driver, self.host)
-        self.publish_stats()
+        try:
+            self.publish_stats()
+        except Exception as e:
+            # No scheduler yet: the periodic report follows shortly.
+            LOG.warning('First pool report of %s not sent: %s', self.host, e)
 
     def periodic_tasks(self):
         # The first report comes again soon after start: the one sent from

@@ -125,6 +125,10 @@ class Deployment:
                       'pools of every backend', timeout=30)
 
     def stop(self):
+        # Signal all first, then wait: each takes a moment to stop cleanly.
+        for process in self.processes.values():
+            if process.popen and process.popen.poll() is None:
+                process.popen.send_signal(signal.SIGTERM)
         for process in self.processes.values():
             process.kill(signal.SIGTERM)
 

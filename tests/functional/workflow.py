@@ -96,6 +96,12 @@ def run(api, take_down, bring_back):
     wait_replica(api, r1, 'old active az1 to be a replica again',
                  replica_state='in_sync')
 
+    # An admin resync of a replica is accepted; of the active one refused.
+    r = api.post('/share-replicas/%s/action' % r1, {'resync': None})
+    assert r.status_code == 202, r.text
+    r = api.post('/share-replicas/%s/action' % r2, {'resync': None})
+    assert r.status_code == 400, r.text
+
     # az1's manager dies; promoting az3 must still work.
     take_down('az1')
     promote(api, r3)
