@@ -117,3 +117,26 @@ def test_concurrent_promotes_through_two_api_workers(deployed, tmp_path):
             if os.path.exists(path):
                 os.unlink(path)
         api2_proc.kill()
+
+
+def test_manager_killed_mid_add_replica_finishes_it_on_restart(deployed):
+    """kill -9 while the driver is inside add_replica: on restart the
+    manager finds the replica still creating and finishes it."""
+    api = deployed.api
+    type_id = workflow.create_replicated_type(api)
+    share_id = workflow.create_share(api, type_id, az='az1')
+    inject = os.path.join(deployed.tmp, 'fake', 'az1', 'inject.json')
+    with open(inject, 'w') as f:
+        json.dump({'delay': {'add_replica': 30}}, f)
+    try:
+        rid = workflow.add_replica(api, share_id, 'az2')
+        # Placed by the scheduler, now inside the (slow) driver call.
+        api.wait(lambda: api.replica(rid)['host'], 'placement')
+        deployed.processes['az1'].kill()
+    finally:
+        os.unlink(inject)
+    assert api.replica(rid)['status'] == 'creating'
+    deployed.processes['az1'].start()
+    workflow.wait_replica(api, rid, 'the replica finished after restart',
+                          status='available', replica_state='in_sync')
+    assert workflow.actives(api, share_id) == ['az1']
