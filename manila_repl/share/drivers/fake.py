@@ -56,11 +56,22 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin):
     def __init__(self, configuration, conf, backend_name):
         super().__init__(configuration, conf, backend_name)
         self._inject_cache = (None, {})
+        # Config sections of the backends this driver has reached, by name:
+        # registering a section's options again on every call cost more
+        # than the file IO of a replica update. Values are still read from
+        # the section each time.
+        self._sections = {}
 
     # -- files -------------------------------------------------------------
+    def _section(self, backend_name):
+        section = self._sections.get(backend_name)
+        if section is None:
+            section = backend_conf.backend_config(self.conf, backend_name)
+            self._sections[backend_name] = section
+        return section
+
     def _root(self, backend_name):
-        return backend_conf.backend_config(self.conf,
-                                           backend_name).fake_root_path
+        return self._section(backend_name).fake_root_path
 
     def _dir(self, backend_name):
         return os.path.join(self._root(backend_name), backend_name)
