@@ -18,7 +18,7 @@ Instance = models.ShareInstance
 
 def _query():
     return sa.select(Instance).options(
-        orm.joinedload(Instance.share).noload(models.Share.instances))
+        orm.joinedload(Instance.share).lazyload(models.Share.instances))
 
 
 def _list(share_id=None, limit=None, offset=None):
