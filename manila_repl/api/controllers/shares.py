@@ -112,9 +112,10 @@ class SharesController(rest.RestController):
         ctx.can('share:create')
         req = body['share']
         size = int(str(req['size']).strip())
-        if size < 1:
+        if not 1 <= size <= schema.MAX_SIZE_GB:
             raise exception.InvalidInput(
-                reason='share size must be a positive integer')
+                reason='share size must be an integer from 1 to %d' %
+                       schema.MAX_SIZE_GB)
         if req.get('snapshot_id'):
             raise exception.NotImplementedYet(
                 feature='Creating a share from a snapshot')

@@ -1,6 +1,7 @@
 from manila_repl import constants as c
 from manila_repl.api import schemas
 
+MAX_SIZE_GB = 2 ** 31 - 1
 PROTOCOLS = ('NFS', 'CIFS', 'GLUSTERFS', 'HDFS', 'CEPHFS', 'MAPRFS')
 
 create = {
@@ -16,7 +17,9 @@ create = {
                 'size': {
                     'type': ['integer', 'string'],
                     'minimum': 1,
-                    'pattern': r'^\s*[0-9]+\s*$',
+                    # The size column is a 32-bit integer everywhere.
+                    'maximum': MAX_SIZE_GB,
+                    'pattern': r'^\s*[0-9]{1,10}\s*$',
                 },
                 'name': schemas.NULLABLE_STRING_255,
                 'display_name': schemas.NULLABLE_STRING_255,
