@@ -27,20 +27,57 @@ Instance = models.ShareInstance
 
 _scheduler = None
 _share = None
+#: Connection retries of a cast before the request answers 503.
+CAST_RETRIES = 2
 
 
 def _scheduler_rpc():
     global _scheduler
     if _scheduler is None:
-        _scheduler = scheduler_rpcapi.SchedulerAPI()
+        _scheduler = scheduler_rpcapi.SchedulerAPI(retry=CAST_RETRIES)
     return _scheduler
 
 
 def _share_rpc():
     global _share
     if _share is None:
-        _share = share_rpcapi.ShareAPI()
+        _share = share_rpcapi.ShareAPI(retry=CAST_RETRIES)
     return _share
+
+
+def _cast(send, undo, what):
+    """Send a cast; if the message bus refuses it, undo the recorded change
+    (so nothing stays half-made) and answer 503."""
+    try:
+        send()
+    except Exception as e:
+        LOG.error('Could not cast %s: %s', what, e)
+        with session.transaction() as s:
+            undo(s)
+        raise exception.ServiceUnavailable(
+            reason='the message bus did not accept the request (%s); '
+                   'nothing was changed' % what)
+
+
+def _fail_instance(instance_id, message):
+    def undo(s):
+        s.execute(sa.update(Instance).where(Instance.id == instance_id)
+                  .values(status=c.STATUS_ERROR, status_message=message,
+                          replica_state=sa.case(
+                              (Instance.replica_state.is_(None), None),
+                              (Instance.replica_state ==
+                               c.REPLICA_STATE_ACTIVE,
+                               c.REPLICA_STATE_ACTIVE),
+                              else_=c.REPLICA_STATE_ERROR),
+                          updated_at=timeutils.utcnow()))
+    return undo
+
+
+def _restore_status(instance_id, status):
+    def undo(s):
+        s.execute(sa.update(Instance).where(Instance.id == instance_id)
+                  .values(status=status, updated_at=timeutils.utcnow()))
+    return undo
 
 
 def _visible(context, query, project_col=Share.project_id):
@@ -142,7 +179,10 @@ def create_share(context, size, share_proto, share_type, name=None,
         s.add(instance)
         s.flush()
         share_id, instance_id = share.id, instance.id
-    _scheduler_rpc().create_share_instance(context, instance_id)
+    _cast(lambda: _scheduler_rpc().create_share_instance(context,
+                                                         instance_id),
+          _fail_instance(instance_id, 'The scheduler could not be reached.'),
+          'create share %s' % share_id)
     return get_share(context, share_id)
 
 
@@ -167,15 +207,17 @@ def delete_share(context, share_id, force=False):
         casts = []
         for instance in share.instances:
             if instance.host:
+                casts.append((instance.host, instance.id, instance.status))
                 instance.status = c.STATUS_DELETING
-                casts.append((instance.host, instance.id))
             else:
                 s.delete(instance)
         if not casts:
             s.delete(share)
-    for host, instance_id in casts:
-        _share_rpc().delete_share_instance(context, host, instance_id,
-                                           force=force)
+    for host, instance_id, status in casts:
+        _cast(lambda: _share_rpc().delete_share_instance(
+                  context, host, instance_id, force=force),
+              _restore_status(instance_id, status),
+              'delete share %s' % share_id)
 
 
 def reset_share_status(context, share_id, status):
@@ -274,7 +316,10 @@ def create_replica(context, share_id, availability_zone=None,
         s.add(replica)
         s.flush()
         replica_id = replica.id
-    _scheduler_rpc().create_replica(context, replica_id, only_host=only_host)
+    _cast(lambda: _scheduler_rpc().create_replica(context, replica_id,
+                                                  only_host=only_host),
+          _fail_instance(replica_id, 'The scheduler could not be reached.'),
+          'create replica of share %s' % share_id)
     return get_replica(context, replica_id)
 
 
@@ -305,10 +350,13 @@ def delete_replica(context, replica_id, force=False):
             s.delete(replica)
             return
         active = next((a for a in actives if a.id != replica.id), None)
+        previous = replica.status
         replica.status = c.STATUS_DELETING
         target_host = active.host if active is not None else replica.host
-    _share_rpc().delete_replica(context, target_host, replica_id,
-                                force=force)
+    _cast(lambda: _share_rpc().delete_replica(context, target_host,
+                                              replica_id, force=force),
+          _restore_status(replica_id, previous),
+          'delete replica %s' % replica_id)
 
 
 def promote_replica(context, replica_id):
@@ -366,7 +414,17 @@ def promote_replica(context, replica_id):
             .values(status=c.STATUS_REPLICATION_CHANGE,
                     updated_at=timeutils.utcnow()))
         host = replica.host
-    _share_rpc().promote_replica(context, host, replica_id)
+
+    def undo(s):
+        s.execute(sa.update(Instance)
+                  .where(Instance.share_id == share_id,
+                         Instance.status == c.STATUS_REPLICATION_CHANGE)
+                  .values(status=c.STATUS_AVAILABLE))
+        s.execute(sa.update(Share).where(Share.id == share_id)
+                  .values(task_state=None, task_instance_id=None))
+
+    _cast(lambda: _share_rpc().promote_replica(context, host, replica_id),
+          undo, 'promote replica %s' % replica_id)
     return True
 
 
@@ -389,7 +447,8 @@ def resync_replica(context, replica_id):
             raise exception.InvalidInput(
                 reason='share %s has no active replica' % replica.share_id)
         host = active.host
-    _share_rpc().update_replica(context, host, replica_id)
+    _cast(lambda: _share_rpc().update_replica(context, host, replica_id),
+          lambda s: None, 'resync replica %s' % replica_id)
 
 
 def reset_replica_status(context, replica_id, status):

@@ -19,13 +19,18 @@ def _backend(host):
 class ShareAPI:
     RPC_API_VERSION = '1.0'
 
-    def __init__(self):
+    def __init__(self, retry=None):
+        """:param retry: connection retries of a cast (None: forever, as
+            daemons want; the API passes a bound so a request never hangs
+            on a dead broker)."""
+        self.retry = retry
         target = messaging.Target(topic=rpc.SHARE_TOPIC,
                                   version=self.RPC_API_VERSION)
         self.client = rpc.get_client(target, version_cap='1.0')
 
     def _cast(self, context, host, method, **kwargs):
-        cctxt = self.client.prepare(server=_backend(host), version='1.0')
+        cctxt = self.client.prepare(server=_backend(host), version='1.0',
+                                     retry=self.retry)
         cctxt.cast(context, method, **kwargs)
 
     def create_share_instance(self, context, host, instance_id):
@@ -61,5 +66,6 @@ class ShareAPI:
     def publish_service_capabilities(self, context):
         """Fanout: every share manager reports its pools now (a scheduler
         that just started asks for this)."""
-        self.client.prepare(fanout=True, version='1.0').cast(
+        self.client.prepare(fanout=True, version='1.0',
+                            retry=self.retry).cast(
             context, 'publish_service_capabilities')
