@@ -4,6 +4,8 @@ A new share's instance goes to the manager of the chosen pool; a new
 replica is cast as ``add_replica`` to the manager of the backend that owns
 the share's ACTIVE replica (the design), which makes it on the chosen pool.
 """
+import datetime
+
 from oslo_log import log as logging
 import oslo_messaging as messaging
 from oslo_utils import timeutils
@@ -21,6 +23,9 @@ from manila_repl.share import rpcapi as share_rpcapi
 
 LOG = logging.getLogger(__name__)
 Instance = models.ShareInstance
+
+#: Seconds an instance may wait for placement before a sweep places it.
+UNPLACED_GRACE = 60
 
 
 def _extra_specs(share):
@@ -68,8 +73,36 @@ class SchedulerManager:
     def init_host(self):
         # Managers report on start and periodically; ask now so that a
         # scheduler started after them need not wait a report interval.
-        self.share_rpcapi.publish_service_capabilities(
-            ctx_mod.get_admin_context())
+        try:
+            self.share_rpcapi.publish_service_capabilities(
+                ctx_mod.get_admin_context())
+        except Exception as e:
+            LOG.warning('Could not ask share managers for pools: %s', e)
+
+    def periodic_tasks(self):
+        # First sweep once the managers' reports have had time to arrive.
+        return [(self.place_forgotten, UNPLACED_GRACE, 10)]
+
+    def place_forgotten(self):
+        """Place instances still waiting for a scheduler after a grace
+        period: their cast was lost (a scheduler died holding it). Placing
+        is a conditional update, so racing another scheduler is harmless.
+        """
+        horizon = timeutils.utcnow() - datetime.timedelta(
+            seconds=UNPLACED_GRACE)
+        with session.reader() as r:
+            rows = r.execute(
+                sa.select(Instance.id, Instance.replica_state)
+                .where(Instance.status == c.STATUS_CREATING,
+                       Instance.host.is_(None),
+                       Instance.created_at < horizon)).all()
+        context = ctx_mod.get_admin_context()
+        for instance_id, state in rows:
+            LOG.info('Placing instance %s, left unplaced', instance_id)
+            if state in (None, c.REPLICA_STATE_ACTIVE):
+                self.create_share_instance(context, instance_id)
+            else:
+                self.create_replica(context, instance_id)
 
     def update_service_capabilities(self, context, host, capabilities):
         self.host_manager.update(host, capabilities)

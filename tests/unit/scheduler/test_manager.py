@@ -1,8 +1,10 @@
 """SchedulerManager on a real database, fed by fake backends' reports."""
 import pytest
+from oslo_utils import timeutils
 
 from manila_repl import constants as c
 from manila_repl import context as ctx_mod
+from manila_repl.db import models
 from manila_repl.scheduler import manager as scheduler_manager
 from tests.unit.db import fixtures
 
@@ -138,3 +140,18 @@ def test_new_share_without_room(scheduler, rows):
     assert (row.status, row.replica_state) == (c.STATUS_ERROR, None)
     assert row.status_message == ('No valid host was found. No pool '
                                   'passed the CapacityFilter.')
+
+
+def test_sweep_places_instances_whose_cast_was_lost(scheduler, rows):
+    share = rows.share(replication_type=None)
+    old = rows.instance(share, status=c.STATUS_CREATING, placed=False,
+                        replica_state=None)
+    fresh_share = rows.share(replication_type=None)
+    fresh = rows.instance(fresh_share, status=c.STATUS_CREATING,
+                          placed=False, replica_state=None)
+    # rows.instance dates instances in 2026-01-01; make one brand new.
+    rows.update(models.ShareInstance, fresh, created_at=timeutils.utcnow())
+    scheduler.place_forgotten()
+    assert rows.instance_row(old).host is not None
+    # A fresh one may still have its cast in flight: left alone.
+    assert rows.instance_row(fresh).host is None
