@@ -72,7 +72,9 @@ class Service(os_service.Service):
         LOG.info('Starting %s on %s', self.binary, self.server_name)
         if self.availability_zone:
             ensure_availability_zone(self.availability_zone)
-        self._report_state()
+        # Registers the service; later heartbeats only while it is healthy.
+        heartbeat(self.server_name, self.binary, self.topic,
+                  self.availability_zone)
         if hasattr(self.manager, 'init_host'):
             self.manager.init_host()
         target = messaging.Target(topic=self.topic, server=self.server_name)
@@ -98,6 +100,8 @@ class Service(os_service.Service):
             LOG.exception('Periodic task %s failed', func.__name__)
 
     def _report_state(self):
+        if not getattr(self.manager, 'healthy', True):
+            return
         heartbeat(self.server_name, self.binary, self.topic,
                   self.availability_zone)
 

@@ -45,13 +45,24 @@ class ShareManager:
         self.driver_ready = False
 
     # -- service hooks -----------------------------------------------------
-    def init_host(self):
+    @property
+    def healthy(self):
+        """A backend whose driver is not set up heartbeats no more: the
+        services API shows it down, and it reports no pools."""
+        return self.driver_ready
+
+    def _setup_driver(self):
         try:
             self.driver.do_setup()
-            self.driver_ready = True
-        except Exception:
-            LOG.exception('Backend %s failed to set up; it reports no pools',
-                          self.host)
+        except Exception as e:
+            LOG.error('Backend %s is down: its driver could not set up: %s',
+                      self.host, e)
+            return False
+        self.driver_ready = True
+        return True
+
+    def init_host(self):
+        if not self._setup_driver():
             return
         recovery.recover(self.driver, self.host)
         try:
@@ -78,7 +89,10 @@ class ShareManager:
 
     def publish_stats(self):
         if not self.driver_ready:
-            return
+            # Try again: the operator may have fixed what was missing.
+            if not self._setup_driver():
+                return
+            recovery.recover(self.driver, self.host)
         stats = dict(self.driver.get_stats(),
                      availability_zone=self.availability_zone)
         self.scheduler_rpcapi.update_service_capabilities(

@@ -132,3 +132,43 @@ def test_resync(drivers, rows, share, tmp_path):
     # The active replica is never resynced.
     replication.update_replica(drivers['az1'], share['active'])
     assert rows.instance_row(share['active']).replica_state == 'active'
+
+
+
+def test_backend_whose_driver_cannot_set_up_reports_down(conf_db, tmp_path):
+    """A driver that fails do_setup: the manager stops heartbeating (the
+    services API shows it down) and reports no pools; once the operator
+    fixes the cause, the next report sets it up and it is back."""
+    import os
+
+    import sqlalchemy as sa
+
+    from manila_repl.db import models, session
+    from manila_repl import service
+    from manila_repl.share import manager as share_manager
+    from tests.unit.db import fixtures
+
+    root = tmp_path / 'b'
+    fixtures.make_backends(conf_db, root, names=('az1',))
+    # The fake root is a file, not a directory: do_setup fails.
+    conf_db.set('fake_root_path', str(tmp_path / 'not-a-dir'), group='az1')
+    (tmp_path / 'not-a-dir').write_text('')
+    m = share_manager.ShareManager('az1', host='node')
+    svc = service.Service(m, 'manila-repl-share', 'topic', m.host)
+
+    def beats():
+        with session.reader() as r:
+            return r.scalar(sa.select(models.Service.report_count).where(
+                models.Service.host == m.host)) or 0
+
+    m.init_host()
+    assert not m.healthy
+    svc._report_state()
+    m.publish_stats()
+    assert not m.healthy
+    assert beats() == 0
+    os.unlink(tmp_path / 'not-a-dir')
+    m.publish_stats()
+    assert m.healthy
+    svc._report_state()
+    assert beats() == 1
