@@ -24,7 +24,7 @@ def replica_version():
 
 _ROW_KEYS = ('id', 'share_id', 'status', 'replica_state', 'host',
              'availability_zone', 'cast_rules_to_readonly', 'created_at',
-             'updated_at')
+             'updated_at', 'last_sync_at', 'status_message')
 
 
 def _row(instance):

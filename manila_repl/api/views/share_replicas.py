@@ -3,6 +3,10 @@
 Rows are mappings with the columns of share.api.list_replicas (the
 controller turns an ORM instance into the same mapping): building a view
 costs no query.
+
+Beyond Manila's view, an administrator also sees ``last_sync_at`` (when the
+replica last synced successfully) and ``status_message`` (why it is in
+error); clients ignore keys they do not know.
 """
 from manila_repl.api.views import timestamp
 
@@ -35,6 +39,8 @@ def detail(row, is_admin, version):
         if version >= (2, 30):
             view['cast_rules_to_readonly'] = bool(
                 row['cast_rules_to_readonly'])
+        view['last_sync_at'] = timestamp(row['last_sync_at'])
+        view['status_message'] = row['status_message']
     return view
 
 

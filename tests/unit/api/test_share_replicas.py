@@ -10,7 +10,8 @@ MEMBER_FIELDS = {'id', 'share_id', 'availability_zone', 'created_at',
                  'updated_at', 'status', 'share_network_id',
                  'replica_state'}
 ADMIN_FIELDS = MEMBER_FIELDS | {'host', 'share_server_id',
-                                'cast_rules_to_readonly'}
+                                'cast_rules_to_readonly', 'last_sync_at',
+                                'status_message'}
 
 
 @pytest.fixture
