@@ -7,7 +7,22 @@ from oslo_service import backend
 _PATCHABLE = ('os', 'select', 'socket', 'thread', 'time')
 
 
+def _keep_eventlet_out():
+    """Make ``import eventlet`` fail in this process, unless something
+    (a green WSGI server) imported it already.
+
+    The threading backend never uses eventlet, but when it is installed
+    (oslo.service requires it) futurist, oslo.concurrency and kombu import
+    it just to check whether it monkey-patched anything; with its DNS
+    resolver that is ~18 MiB of every daemon. Each of those imports is
+    optional (guarded by ``except ImportError``).
+    """
+    if 'eventlet' not in sys.modules:
+        sys.modules['eventlet'] = None
+
+
 def init_backend():
+    _keep_eventlet_out()
     try:
         backend.init_backend(backend.BackendType.THREADING)
     except backend.exceptions.BackendAlreadySelected:
@@ -18,7 +33,7 @@ def monkey_patched():
     """Modules eventlet has monkey-patched in this process (eventlet may be
     imported, as oslo.service and futurist pull it in; patched it must not
     be)."""
-    if 'eventlet' not in sys.modules:
+    if sys.modules.get('eventlet') is None:
         return []
     from eventlet import patcher
     return [m for m in _PATCHABLE if patcher.is_monkey_patched(m)]
