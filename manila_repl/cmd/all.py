@@ -3,15 +3,16 @@
 With no arguments at all it runs on embedded defaults: SQLite under
 ``--state-path``, the in-process ``fake://`` transport (which only links
 what shares one process, hence everything here shares it), and three demo
-backends az1, az2 and az3 in one replication domain. A config file
-overrides any of these.
+backends az1, az2 and az3 in one replication domain, on the localdir
+driver (directories ``<state path>/localdir/az1`` ... replicated with
+rsync). A config file overrides any of these.
 """
 import sys
 
 from manila_repl import cmd
 
 DEMO_BACKENDS = ('az1', 'az2', 'az3')
-DEMO_DRIVER = 'fake'
+DEMO_DRIVER = 'localdir'
 
 
 def set_embedded_defaults(conf):

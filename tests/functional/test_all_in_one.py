@@ -1,5 +1,7 @@
-"""manila-repl-all: every service in one process on SQLite and fake://."""
+"""manila-repl-all: every service in one process on SQLite and fake://,
+its demo backends on the localdir driver."""
 import os
+import pathlib
 import signal
 import subprocess
 
@@ -52,17 +54,50 @@ def all_in_one(tmp_path):
 
 def test_workflow_on_embedded_defaults(all_in_one):
     api, state = all_in_one
-    root = state / 'fake-backends'
+    root = state / 'localdir'
+    assert {p.name for p in root.iterdir()} == {'az1', 'az2', 'az3'}
 
-    # Inside one process there is no manager to kill: the az1 controller
-    # becomes unreachable instead, as the fake driver defines it.
+    # Inside one process there is no manager to kill: az1's storage goes
+    # away instead, as if its file system were unmounted (the localdir
+    # driver's backend directory is moved away, then back).
     def take_down(az):
-        (root / az / 'offline').write_text('')
+        (root / az).rename(root / (az + '.away'))
 
     def bring_back(az):
-        (root / az / 'offline').unlink()
+        (root / (az + '.away')).rename(root / az)
 
     workflow.run(api, take_down, bring_back)
+
+
+def _tree(path):
+    return {str(p.relative_to(path)): (p.read_bytes() if p.is_file()
+                                       else None, p.stat().st_mode)
+            for p in sorted(path.rglob('*'))}
+
+
+def test_data_reaches_replicas_on_embedded_defaults(all_in_one):
+    api, state = all_in_one
+    type_id = workflow.create_replicated_type(api)
+    share_id = workflow.create_share(api, type_id)
+    share = api.get('/shares/%s/export_locations' % share_id).json()
+    active = pathlib.Path(share['export_locations'][0]['path'])
+    assert active.parent == state / 'localdir' / 'az1' / 'shares'
+    (active / 'docs').mkdir()
+    (active / 'docs' / 'a.txt').write_text('written through the export\n')
+    replica_id = workflow.add_replica(api, share_id, 'az2')
+    workflow.wait_replica(api, replica_id, 'in_sync', status='available',
+                          replica_state='in_sync')
+    replica = state / 'localdir' / 'az2' / 'shares' / replica_id
+    assert _tree(replica) == _tree(active)
+    # The status loop (every second here) carries later writes over.
+    (active / 'docs' / 'a.txt').unlink()
+    (active / 'b.txt').write_text('later\n')
+    def same():
+        try:
+            return _tree(replica) == _tree(active)
+        except FileNotFoundError:  # walked into a directory being swapped
+            return False
+    api.wait(same, 'the replica to follow the active share')
 
 
 def test_no_arguments_starts_on_embedded_defaults(tmp_path):
