@@ -9,6 +9,7 @@ from manila_repl.conf import share
 
 def list_opts():
     # Drivers add their options to the backend group when imported.
+    from manila_repl.share.drivers import btrfs  # noqa: F401
     from manila_repl.share.drivers import fake  # noqa: F401
     from manila_repl.share.drivers import localdir  # noqa: F401
 

@@ -1,0 +1,434 @@
+"""The btrfs share driver: a backend is a mounted btrfs file system.
+
+A share instance is a subvolume ``shares/<instance id>`` whose size is a
+qgroup limit. Replication is ``btrfs send [-p parent] | btrfs receive``
+from the active's backend to each replica's backend (ssh when a backend's
+file system is on another host), driven from the active's backend as the
+design routes it. See ``store.py`` for the layout.
+
+Chain rules:
+
+- every transfer sends a fresh read-only snapshot of the active, named
+  ``<active id>@<stamp>``; the parent is the newest snapshot both sides
+  hold (same name: a received subvolume keeps the name it was sent under);
+  btrfs finds the parent on the receiving side by uuid (received or own),
+  so the chain also runs backwards after a failover;
+- a failed incremental (broken chain) is repaired by a full send; a failed
+  receive never leaves its partial subvolume behind;
+- a readable replica's ``shares/<id>`` is a symlink to its newest received
+  snapshot, swapped atomically (rename) after each receive, so its export
+  path is stable; ``dr`` replicas are not exported;
+- promote makes a writable snapshot of the newest received subvolume at
+  ``shares/<id>`` (a received subvolume is never flipped writable);
+- after a sync the replica keeps only its newest snapshot; the active keeps
+  its newest and, per sibling, the newest one they share (what the next
+  incremental needs). While a sibling is unreachable the active prunes
+  nothing (it cannot know what the sibling holds).
+"""
+import dataclasses
+import os
+import time
+
+from oslo_concurrency import lockutils
+from oslo_config import cfg
+from oslo_log import log as logging
+from oslo_utils import timeutils
+
+from manila_repl.conf import backend as backend_conf
+from manila_repl import exception
+from manila_repl.share import driver
+from manila_repl.share.drivers.btrfs import commands
+from manila_repl.share.drivers.btrfs import store as store_mod
+
+LOG = logging.getLogger(__name__)
+
+btrfs_opts = [
+    cfg.StrOpt('btrfs_mount_point',
+               help='Absolute path where the btrfs file system of this '
+                    'backend is mounted (on btrfs_ssh_host if set). Shares '
+                    'are subvolumes under <mount point>/shares, '
+                    'replication snapshots under <mount point>/.repl.'),
+    cfg.StrOpt('btrfs_pool_name', default='btrfs',
+               help='Name of the one pool this backend reports.'),
+    cfg.StrOpt('btrfs_ssh_host',
+               help='Host the file system is mounted on, reached with '
+                    'ssh -o BatchMode=yes (key-based login as '
+                    'btrfs_ssh_user, who may run btrfs). Unset: this host.'),
+    cfg.StrOpt('btrfs_ssh_user',
+               help='User for btrfs_ssh_host; unset: ssh\'s default.'),
+    cfg.IntOpt('btrfs_ssh_connect_timeout', default=5, min=1,
+               help='Seconds ssh waits to connect before the backend '
+                    'counts as unreachable.'),
+    cfg.IntOpt('btrfs_recovery_point_objective', min=1,
+               help='Seconds after the last successful transfer during '
+                    'which a replica is in_sync; default 2 x '
+                    '[share]/replica_status_interval.'),
+]
+backend_conf.add_driver_opts(btrfs_opts)
+
+READABLE = 'readable'
+REPLICATION_TYPES = 'readable dr'
+
+
+class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin):
+
+    def __init__(self, configuration, conf, backend_name):
+        # Registers this module's options in the section (they were added
+        # after the manager first read it).
+        configuration = backend_conf.backend_config(conf, backend_name)
+        super().__init__(configuration, conf, backend_name)
+        self._sections = {backend_name: configuration}
+
+    # -- backends ----------------------------------------------------------
+    def _section(self, backend_name):
+        section = self._sections.get(backend_name)
+        if section is None:
+            section = backend_conf.backend_config(self.conf, backend_name)
+            self._sections[backend_name] = section
+        return section
+
+    def _store(self, backend_name):
+        section = self._section(backend_name)
+        if section.share_driver != 'btrfs':
+            raise exception.ShareDriverError(
+                reason='backend %s is not a btrfs backend (driver %s)' %
+                       (backend_name, section.share_driver))
+        runner = commands.Runner(section.btrfs_ssh_host,
+                                 section.btrfs_ssh_user,
+                                 section.btrfs_ssh_connect_timeout)
+        return store_mod.Store(backend_name, section.btrfs_mount_point,
+                               runner)
+
+    def _reachable_store(self, view):
+        try:
+            store = self._store(view.backend_name)
+        except exception.ShareDriverError as e:
+            LOG.warning('Backend of instance %s: %s', view.id, e)
+            return None
+        return store if store.reachable() else None
+
+    def _rpo(self):
+        return (self.configuration.btrfs_recovery_point_objective or
+                2 * self.conf.share.replica_status_interval)
+
+    def _exports(self, store, view):
+        path = store.share_path(view.id)
+        host = (self._section(view.backend_name).btrfs_ssh_host or
+                self.conf.host)
+        return [{'path': path, 'is_admin_only': False, 'preferred': True},
+                {'path': '%s:%s' % (host, path), 'is_admin_only': False,
+                 'preferred': False}]
+
+    @staticmethod
+    def _exported(view):
+        return view.replication_type in (None, READABLE)
+
+    @staticmethod
+    def _lock(view):
+        return lockutils.lock('btrfs-share-%s' % view.share_id)
+
+    # -- setup and stats ---------------------------------------------------
+    def do_setup(self):
+        if not self.configuration.btrfs_mount_point:
+            raise exception.ShareDriverError(
+                reason='backend %s: btrfs_mount_point is not set' %
+                       self.backend_name)
+        store = self._store(self.backend_name)
+        if not store.reachable():
+            raise exception.ShareDriverError(
+                reason='backend %s: %s is not a mounted btrfs file system%s'
+                       % (self.backend_name, store.mount_point,
+                          ' on %s' % store.runner.ssh_host
+                          if store.runner.remote else ''))
+        try:
+            store.btrfs('quota', 'enable', store.mount_point)
+        except exception.ShareDriverError as e:
+            raise exception.ShareDriverError(
+                reason='backend %s: cannot enable quotas on %s: %s' %
+                       (self.backend_name, store.mount_point, e))
+        store.makedirs(store.shares_dir)
+        store.makedirs(store.repl_root)
+
+    def get_stats(self):
+        store = self._store(self.backend_name)
+        total, free = store.capacity()
+        gib = float(1 << 30)
+        domain = self.configuration.replication_domain
+        return {
+            'share_backend_name': (self.configuration.share_backend_name or
+                                   self.backend_name),
+            'driver_handles_share_servers': False,
+            'replication_type': REPLICATION_TYPES,
+            'replication_domain': domain,
+            'pools': [{
+                'pool_name': self.configuration.btrfs_pool_name,
+                'total_capacity_gb': round(total / gib, 2),
+                'free_capacity_gb': round(free / gib, 2),
+                'snapshot_support': True,
+                'replication_type': REPLICATION_TYPES,
+                'replication_domain': domain,
+            }],
+        }
+
+    # -- shares ------------------------------------------------------------
+    def create_share(self, share_instance):
+        store = self._store(share_instance.backend_name)
+        store.require()
+        path = store.share_path(share_instance.id)
+        kind = store.kind(path)
+        if kind == 'missing':
+            store.makedirs(store.shares_dir)
+            store.btrfs('subvolume', 'create', path)
+        elif kind != 'dir':
+            raise exception.ShareDriverError(
+                reason='%s exists and is not a subvolume' % path)
+        store.btrfs('qgroup', 'limit', '%dG' % share_instance.size, path)
+        return {'export_locations': self._exports(store, share_instance)}
+
+    def delete_share(self, share_instance):
+        store = self._store(share_instance.backend_name)
+        store.require()
+        with self._lock(share_instance):
+            store.remove_instance(share_instance.id)
+
+    # -- the chain ---------------------------------------------------------
+    def _transfer(self, source, snapshot, target, directory, parent):
+        """``send [-p parent] snapshot | receive directory``; a failed
+        receive leaves nothing behind."""
+        try:
+            commands.pipe(commands.send_argv(source.runner, snapshot, parent),
+                          commands.receive_argv(target.runner, directory))
+        except Exception:
+            partial = os.path.join(directory, os.path.basename(snapshot))
+            try:
+                target.delete_subvolume(partial)
+            except Exception as e:
+                LOG.error('Could not delete the partial subvolume %s on %s:'
+                          ' %s', partial, target.name, e)
+            raise
+
+    def _sync(self, source_view, target_view, src, dst):
+        """Send a fresh snapshot of the active ``source_view`` to
+        ``target_view``. Returns the time the snapshot was taken."""
+        sid, tid = source_view.id, target_view.id
+        src_dir, dst_dir = src.repl_dir(sid), dst.repl_dir(tid)
+        src.makedirs(src_dir)
+        dst.makedirs(dst_dir)
+        src_names = src.snapshots(sid)
+        dst_names = dst.snapshots(tid)
+        stamp = time.time_ns()
+        if src_names:
+            stamp = max(stamp, store_mod.stamp_of(src_names[-1]) + 1)
+        name = store_mod.snapshot_name(sid, stamp)
+        snapshot = src.snapshot_path(sid, name)
+        taken = timeutils.utcnow()
+        src.btrfs('subvolume', 'snapshot', '-r', src.share_path(sid),
+                  snapshot)
+        held = set(dst_names)
+        common = [n for n in src_names if n in held]
+        parent = src.snapshot_path(sid, common[-1]) if common else None
+        try:
+            self._transfer(src, snapshot, dst, dst_dir, parent)
+        except exception.ShareDriverError as e:
+            if parent is None:
+                raise
+            LOG.warning('Incremental send of %s to replica %s failed (%s); '
+                        'repairing the chain with a full send', name, tid, e)
+            self._transfer(src, snapshot, dst, dst_dir, None)
+        received = dst.snapshot_path(tid, name)
+        dst.btrfs('qgroup', 'limit', '%dG' % target_view.size, received)
+        if self._exported(target_view):
+            dst.makedirs(dst.shares_dir)
+            dst.replace_symlink(dst.share_path(tid),
+                                dst.link_target(tid, name))
+        # The replica needs only what it now exports (and the next parent).
+        for old in dst_names:
+            dst.delete_subvolume(dst.snapshot_path(tid, old))
+        self._prune_source(source_view, src, {tid: name})
+        return taken
+
+    def _prune_source(self, source_view, src, known):
+        """Delete the active's replication snapshots no replica needs.
+
+        ``known``: sibling id -> the snapshot it is known to hold newest.
+        """
+        sid = source_view.id
+        names = src.snapshots(sid)
+        if not names:
+            return
+        keep = {names[-1]}
+        siblings = [v for v in source_view.replicas if v.id != sid]
+        for sibling in siblings:
+            if sibling.id in known:
+                keep.add(known[sibling.id])
+                continue
+            store = self._reachable_store(sibling)
+            if store is None:
+                LOG.info('Keeping the replication snapshots of %s: replica '
+                         '%s is unreachable', sid, sibling.id)
+                return
+            held = set(store.snapshots(sibling.id))
+            common = [n for n in names if n in held]
+            if common:
+                keep.add(common[-1])
+        for name in names:
+            if name not in keep:
+                src.delete_subvolume(src.snapshot_path(sid, name))
+
+    def _discard_stale_active(self, dst, view):
+        """A returning old active still has its writable subvolume: its
+        writes after the last transfer are lost with the failover."""
+        path = dst.share_path(view.id)
+        if dst.kind(path) == 'dir':
+            LOG.warning('Re-seeding %s on %s: discarding its old writable '
+                        'subvolume (writes after its last transfer)',
+                        view.id, dst.name)
+            dst.btrfs('subvolume', 'delete', path)
+        dst.delete_subvolume(dst.promote_path(view.id))
+
+    # -- replication -------------------------------------------------------
+    def add_replica(self, active_share_instance, new_share_instance):
+        active, new = active_share_instance, new_share_instance
+        src = self._store(active.backend_name)
+        dst = self._store(new.backend_name)
+        src.require()
+        dst.require()
+        with self._lock(active):
+            self._discard_stale_active(dst, new)
+            taken = self._sync(_source_view(active, new), new, src, dst)
+        age = (timeutils.utcnow() - taken).total_seconds()
+        state = driver.IN_SYNC if age <= self._rpo() else driver.OUT_OF_SYNC
+        exports = self._exports(dst, new) if self._exported(new) else []
+        return {'export_locations': exports, 'replica_state': state,
+                'last_sync_at': taken}
+
+    def remove_replica(self, share_instance):
+        dst = self._store(share_instance.backend_name)
+        dst.require()
+        with self._lock(share_instance):
+            dst.remove_instance(share_instance.id)
+            active = share_instance.active_replica
+            if active is None or active.id == share_instance.id:
+                return
+            src = self._reachable_store(active)
+            if src is None:
+                LOG.warning('Active %s unreachable: its snapshots for the '
+                            'removed replica %s stay until the next sync',
+                            active.id, share_instance.id)
+                return
+            self._prune_source(_without_sibling(
+                _source_view(active, share_instance), share_instance.id),
+                src, {})
+
+    def update_replica_status(self, share_instance):
+        view = share_instance
+        active = view.active_replica
+        if active is None or active.id == view.id:
+            return None
+        src = self._store(active.backend_name)
+        src.require()
+        dst = self._reachable_store(view)
+        if dst is None:
+            LOG.warning('Replica %s: backend %s unreachable', view.id,
+                        view.backend_name)
+            return {'replica_state': driver.ERROR}
+        with self._lock(view):
+            self._discard_stale_active(dst, view)
+            taken = self._sync(_source_view(active, view), view, src, dst)
+        age = (timeutils.utcnow() - taken).total_seconds()
+        state = driver.IN_SYNC if age <= self._rpo() else driver.OUT_OF_SYNC
+        return {'replica_state': state, 'last_sync_at': taken}
+
+    def set_active_replica(self, share_instance):
+        new = share_instance
+        dst = self._store(new.backend_name)
+        dst.require()
+        old = new.active_replica
+        if old is not None and old.id == new.id:
+            old = None
+        with self._lock(new):
+            old_store = self._reachable_store(old) if old else None
+            if old_store is not None and \
+                    old_store.kind(old_store.share_path(old.id)) != 'dir':
+                old_store = None      # answers, but holds no active share
+            if old_store is not None:
+                self._final_sync(old, new, old_store, dst)
+            self._make_writable(new, dst)
+            updates = [{'id': new.id, 'replica_state': driver.ACTIVE,
+                        'export_locations': self._exports(dst, new)}]
+            for other in new.replicas:
+                if other.id == new.id:
+                    continue
+                if old is not None and other.id == old.id:
+                    updates.append(self._demote(old, old_store))
+                    continue
+                reachable = self._reachable_store(other) is not None
+                updates.append({'id': other.id, 'replica_state':
+                                driver.OUT_OF_SYNC if reachable
+                                else driver.ERROR})
+        return updates
+
+    def _final_sync(self, old, new, old_store, dst):
+        """Planned failover: freeze the old active, send what it has."""
+        path = old_store.share_path(old.id)
+        old_store.btrfs('property', 'set', '-ts', path, 'ro', 'true')
+        try:
+            self._sync(_source_view(old, new), new, old_store, dst)
+        except Exception as e:
+            old_store.btrfs('property', 'set', '-ts', path, 'ro', 'false')
+            raise exception.ShareDriverError(
+                reason='the old active %s answers but its final transfer to '
+                       '%s failed, so the promote would lose data: %s' %
+                       (old.id, new.id, e))
+
+    def _make_writable(self, view, store):
+        path = store.share_path(view.id)
+        if store.kind(path) == 'dir':
+            return                      # already writable (a retry)
+        names = store.snapshots(view.id)
+        if not names:
+            raise exception.ShareDriverError(
+                reason='replica %s holds no received snapshot to promote' %
+                       view.id)
+        tmp = store.promote_path(view.id)
+        store.delete_subvolume(tmp)
+        store.btrfs('subvolume', 'snapshot',
+                    store.snapshot_path(view.id, names[-1]), tmp)
+        store.btrfs('qgroup', 'limit', '%dG' % view.size, tmp)
+        store.remove_link(path)
+        store.rename(tmp, path)
+
+    def _demote(self, old, old_store):
+        if old_store is None:
+            LOG.warning('Old active %s is unreachable: error until it '
+                        'returns and is re-seeded', old.id)
+            return {'id': old.id, 'replica_state': driver.ERROR}
+        path = old_store.share_path(old.id)
+        old_store.btrfs('subvolume', 'delete', path)
+        names = old_store.snapshots(old.id)
+        exports = []
+        if self._exported(old) and names:
+            old_store.replace_symlink(path,
+                                      old_store.link_target(old.id,
+                                                            names[-1]))
+            exports = self._exports(old_store, old)
+        return {'id': old.id, 'replica_state': driver.OUT_OF_SYNC,
+                'export_locations': exports}
+
+
+def _source_view(active, replica):
+    """The active with every sibling in ``replicas`` (the replica too):
+    the views the manager hands over may be bare (no siblings)."""
+    siblings = {v.id: v for v in active.replicas}
+    for v in replica.replicas:
+        if v.id != active.id:
+            siblings.setdefault(v.id, v)
+    siblings[replica.id] = replica
+    siblings.pop(active.id, None)
+    return dataclasses.replace(active, replicas=tuple(
+        dataclasses.replace(v, replicas=()) for v in siblings.values()))
+
+
+def _without_sibling(view, sibling_id):
+    return dataclasses.replace(view, replicas=tuple(
+        v for v in view.replicas if v.id != sibling_id))

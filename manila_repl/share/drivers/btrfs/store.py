@@ -1,0 +1,225 @@
+"""One btrfs backend's file system, seen from the driver: its layout and
+the file operations on it, locally or over ssh.
+
+Layout under the mount point::
+
+    shares/<id>             the active's writable subvolume; for a readable
+                            replica a symlink to its newest received
+                            snapshot (replaced atomically at every sync)
+    shares/<id>.promote     a writable snapshot while a promote runs
+    .repl/<id>/<src>@<n>    read-only replication snapshots of instance
+                            <id>: taken by it while active (<src> = <id>) or
+                            received from the active <src>; <n> is a
+                            nanosecond stamp, increasing along a chain
+
+Only instance ids (uuids the control plane generates) and names built here
+become path components; both are validated.
+"""
+import os
+import re
+
+from manila_repl import exception
+from manila_repl.share.drivers.btrfs import commands
+
+UUID = r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+_UUID_RE = re.compile(UUID + r'\Z')
+SNAPSHOT_RE = re.compile(r'(?P<source>%s)@(?P<stamp>[0-9]{1,20})\Z' % UUID)
+
+
+def check_id(instance_id):
+    if not isinstance(instance_id, str) or not _UUID_RE.match(instance_id):
+        raise exception.ShareDriverError(
+            reason='refusing instance id %r as a path component: not a '
+                   'lower-case uuid' % (instance_id,))
+    return instance_id
+
+
+def snapshot_name(source_id, stamp):
+    return '%s@%d' % (check_id(source_id), stamp)
+
+
+def stamp_of(name):
+    return int(SNAPSHOT_RE.match(name).group('stamp'))
+
+
+def source_of(name):
+    return SNAPSHOT_RE.match(name).group('source')
+
+
+class Store:
+    """The file system of backend ``name`` mounted at ``mount_point`` on the
+    host ``runner`` runs commands on."""
+
+    def __init__(self, name, mount_point, runner):
+        if not mount_point or not os.path.isabs(mount_point):
+            raise exception.ShareDriverError(
+                reason='backend %s: btrfs_mount_point must be an absolute '
+                       'path, not %r' % (name, mount_point))
+        self.name = name
+        self.mount_point = os.path.normpath(mount_point)
+        self.runner = runner
+
+    # -- layout -----------------------------------------------------------
+    @property
+    def shares_dir(self):
+        return os.path.join(self.mount_point, 'shares')
+
+    @property
+    def repl_root(self):
+        return os.path.join(self.mount_point, '.repl')
+
+    def share_path(self, instance_id):
+        return os.path.join(self.shares_dir, check_id(instance_id))
+
+    def promote_path(self, instance_id):
+        return self.share_path(instance_id) + '.promote'
+
+    def repl_dir(self, instance_id):
+        return os.path.join(self.repl_root, check_id(instance_id))
+
+    def snapshot_path(self, instance_id, name):
+        if not SNAPSHOT_RE.match(name):
+            raise exception.ShareDriverError(
+                reason='not a replication snapshot name: %r' % name)
+        return os.path.join(self.repl_dir(instance_id), name)
+
+    @staticmethod
+    def link_target(instance_id, name):
+        """Symlink target from shares/<id> to its snapshot (relative, so
+        the file system can be mounted elsewhere)."""
+        return os.path.join('..', '.repl', check_id(instance_id), name)
+
+    # -- reachability -----------------------------------------------------
+    def reachable(self):
+        """Mounted btrfs at the mount point (over ssh for a remote one)."""
+        if not self.runner.remote:
+            return commands.mounted_btrfs(self.mount_point)
+        try:
+            out = self.runner.execute('findmnt', '-n', '-o', 'FSTYPE',
+                                      '--mountpoint', self.mount_point,
+                                      check=False, timeout=15)
+        except Exception:
+            return False
+        return out.strip().splitlines()[-1:] == ['btrfs']
+
+    def require(self):
+        if not self.reachable():
+            raise exception.ShareBackendUnreachable(
+                backend=self.name,
+                reason='%s is not a mounted btrfs file system%s' % (
+                    self.mount_point, ' on %s' % self.runner.ssh_host
+                    if self.runner.remote else ''))
+
+    # -- commands ---------------------------------------------------------
+    def btrfs(self, *args):
+        return self.runner.execute('btrfs', *args)
+
+    def capacity(self):
+        """(total bytes, free bytes) of the file system."""
+        if not self.runner.remote:
+            st = os.statvfs(self.mount_point)
+            return st.f_frsize * st.f_blocks, st.f_frsize * st.f_bavail
+        out = self.runner.execute('stat', '-f', '-c', '%S %b %a',
+                                  self.mount_point)
+        size, blocks, avail = (int(x) for x in out.split())
+        return size * blocks, size * avail
+
+    # -- file operations --------------------------------------------------
+    def kind(self, path):
+        """'missing', 'link' or 'dir' (a subvolume here) or 'other'."""
+        if not self.runner.remote:
+            if os.path.islink(path):
+                return 'link'
+            if os.path.isdir(path):
+                return 'dir'
+            return 'other' if os.path.lexists(path) else 'missing'
+        out = self.runner.execute('stat', '-c', '%F', path,
+                                  check=False).strip()
+        return {'': 'missing', 'symbolic link': 'link',
+                'directory': 'dir'}.get(out, 'other')
+
+    def listdir(self, path):
+        if not self.runner.remote:
+            try:
+                return os.listdir(path)
+            except FileNotFoundError:
+                return []
+        out = self.runner.execute('find', path, '-mindepth', '1',
+                                  '-maxdepth', '1', '-printf', r'%f\n',
+                                  check=False)
+        return [n for n in out.splitlines() if n]
+
+    def makedirs(self, path):
+        if not self.runner.remote:
+            os.makedirs(path, exist_ok=True)
+        else:
+            self.runner.execute('mkdir', '-p', path)
+
+    def rmdir(self, path):
+        if not self.runner.remote:
+            try:
+                os.rmdir(path)
+            except FileNotFoundError:
+                pass
+        else:
+            self.runner.execute('rm', '-d', '-f', path, check=False)
+
+    def replace_symlink(self, link, target):
+        """Point ``link`` at ``target`` atomically (rename over it)."""
+        tmp = link + '.link'
+        if not self.runner.remote:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            os.symlink(target, tmp)
+            os.replace(tmp, link)
+        else:
+            self.runner.execute('ln', '-sfn', target, tmp)
+            self.runner.execute('mv', '-T', tmp, link)
+
+    def remove_link(self, path):
+        if not self.runner.remote:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+        else:
+            self.runner.execute('rm', '-f', path)
+
+    def rename(self, source, target):
+        if not self.runner.remote:
+            os.rename(source, target)
+        else:
+            self.runner.execute('mv', '-T', source, target)
+
+    # -- subvolumes -------------------------------------------------------
+    def delete_subvolume(self, path):
+        """Delete a subvolume; gone already is success."""
+        if self.kind(path) == 'missing':
+            return
+        self.btrfs('subvolume', 'delete', path)
+
+    def remove_share_path(self, instance_id):
+        """shares/<id>, whether a symlink or a subvolume."""
+        for path in (self.share_path(instance_id) + '.link',
+                     self.share_path(instance_id)):
+            kind = self.kind(path)
+            if kind == 'link':
+                self.remove_link(path)
+            elif kind == 'dir':
+                self.btrfs('subvolume', 'delete', path)
+        self.delete_subvolume(self.promote_path(instance_id))
+
+    def snapshots(self, instance_id):
+        """Replication snapshot names of an instance, oldest first."""
+        names = [n for n in self.listdir(self.repl_dir(instance_id))
+                 if SNAPSHOT_RE.match(n)]
+        return sorted(names, key=stamp_of)
+
+    def remove_instance(self, instance_id):
+        """Every subvolume and path of an instance on this backend."""
+        self.remove_share_path(instance_id)
+        for name in self.snapshots(instance_id):
+            self.delete_subvolume(self.snapshot_path(instance_id, name))
+        self.rmdir(self.repl_dir(instance_id))

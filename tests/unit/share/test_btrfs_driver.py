@@ -1,0 +1,297 @@
+"""The btrfs driver on real loopback btrfs file systems: data written on the
+active arrives on the replicas (checksums of every file), through syncs,
+planned failover and failback, and a failover with the old active's file
+system unmounted, which is re-seeded once it returns."""
+import os
+import subprocess
+
+import pytest
+from oslo_utils import uuidutils
+
+from manila_repl.conf import CONF, backend_config
+from manila_repl import exception
+from manila_repl.share import manager
+from manila_repl.share.drivers import btrfs  # noqa: F401  (options)
+from manila_repl.share import views
+from tests import btrfs_loop
+from tests.unit.db import fixtures
+
+NAMES = ('bt1', 'bt2', 'bt3')
+
+
+@pytest.fixture(scope='module')
+def loops(tmp_path_factory):
+    with btrfs_loop.filesystems(tmp_path_factory.mktemp('btrfs'),
+                                NAMES) as made:
+        yield made
+
+
+@pytest.fixture
+def drivers(loops):
+    fixtures._ensure_parsed()
+    overrides = fixtures.Overrides()
+    try:
+        for name in NAMES:
+            backend_config(CONF, name)
+            overrides.set('share_driver', 'btrfs', group=name)
+            overrides.set('backend_availability_zone', name, group=name)
+            overrides.set('replication_domain', 'd1', group=name)
+            overrides.set('btrfs_mount_point', loops[name].mount_point,
+                          group=name)
+        made = {}
+        for name in NAMES:
+            made[name] = manager.load_driver(name)
+            made[name].do_setup()
+        yield made
+    finally:
+        overrides.restore()
+        for fs in loops.values():
+            if not fs.mounted:
+                fs.mount()
+
+
+class Share:
+    """Views of one share's instances, kept as the manager would."""
+
+    def __init__(self, placement, replication_type='readable', size=1):
+        self.share_id = uuidutils.generate_uuid()
+        self.replication_type = replication_type
+        self.size = size
+        self.rows = {}
+        for backend, state in placement:
+            self.rows[backend] = {
+                'id': uuidutils.generate_uuid(), 'share_id': self.share_id,
+                'host': fixtures.host(backend), 'availability_zone': backend,
+                'status': 'available', 'replica_state': state, 'size': size,
+                'share_proto': 'NFS', 'replication_type': replication_type}
+
+    def view(self, backend):
+        by_id = {v.id: v for v in views.from_rows(list(self.rows.values()))}
+        return by_id[self.rows[backend]['id']]
+
+    def apply(self, updates):
+        by_id = {r['id']: r for r in self.rows.values()}
+        for update in updates:
+            by_id[update['id']]['replica_state'] = update['replica_state']
+
+
+def path(loops, backend, instance_id):
+    return os.path.join(loops[backend].mount_point, 'shares', instance_id)
+
+
+def write(root, files):
+    for name, data in files.items():
+        full = os.path.join(root, name)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, 'wb') as f:
+            f.write(data)
+
+
+def snapshots(loops, backend, instance_id):
+    directory = os.path.join(loops[backend].mount_point, '.repl',
+                             instance_id)
+    return sorted(os.listdir(directory)) if os.path.isdir(directory) else []
+
+
+def test_setup_refuses_a_path_that_is_not_btrfs(drivers, tmp_path):
+    backend_config(CONF, 'notbtrfs')
+    overrides = fixtures.Overrides()
+    try:
+        overrides.set('share_driver', 'btrfs', group='notbtrfs')
+        overrides.set('btrfs_mount_point', str(tmp_path), group='notbtrfs')
+        driver = manager.load_driver('notbtrfs')
+        with pytest.raises(exception.ShareDriverError,
+                           match='not a mounted btrfs'):
+            driver.do_setup()
+    finally:
+        overrides.restore()
+
+
+def test_create_share_quota_and_stats(drivers, loops):
+    share = Share([('bt1', 'active')], size=2)
+    view = share.view('bt1')
+    update = drivers['bt1'].create_share(view)
+    root = path(loops, 'bt1', view.id)
+    assert update['export_locations'][0]['path'] == root
+    assert update['export_locations'][1]['path'].endswith(':' + root)
+    show = subprocess.run(['btrfs', 'qgroup', 'show', '-re', root],
+                          capture_output=True, text=True, check=True).stdout
+    assert '2.00GiB' in show
+    (pool,) = drivers['bt1'].get_stats()['pools']
+    assert pool['pool_name'] == 'btrfs'
+    assert 0 < pool['free_capacity_gb'] <= pool['total_capacity_gb']
+    drivers['bt1'].delete_share(view)
+    assert not os.path.lexists(root)
+    drivers['bt1'].delete_share(view)          # already gone: success
+
+
+def test_replicate_failover_failback_and_unreachable_old_active(
+        drivers, loops):
+    share = Share([('bt1', 'active'), ('bt2', 'out_of_sync')])
+    a, r = share.view('bt1'), share.view('bt2')
+    drivers['bt1'].create_share(a)
+    a_root, r_root = path(loops, 'bt1', a.id), path(loops, 'bt2', r.id)
+    write(a_root, {'one': b'1' * 5000, 'dir/two': os.urandom(300000),
+                   'dir/three': b'', 'gone': b'soon deleted'})
+
+    update = drivers['bt1'].add_replica(a, r)
+    assert update['replica_state'] == 'in_sync'
+    assert update['export_locations'][0]['path'] == r_root
+    assert btrfs_loop.tree_digest(r_root) == btrfs_loop.tree_digest(a_root)
+    with pytest.raises(OSError):              # read-only replica
+        write(r_root, {'x': b'no'})
+
+    # Modify, delete, add; the status loop's call brings them over.
+    write(a_root, {'one': b'changed', 'dir/new': os.urandom(70000)})
+    os.unlink(os.path.join(a_root, 'gone'))
+    before = snapshots(loops, 'bt2', r.id)
+    update = drivers['bt1'].update_replica_status(share.view('bt2'))
+    assert update['replica_state'] == 'in_sync'
+    assert update['last_sync_at'] is not None
+    assert btrfs_loop.tree_digest(r_root) == btrfs_loop.tree_digest(a_root)
+    # Stable path, new subvolume behind it; old ones pruned on both sides.
+    after = snapshots(loops, 'bt2', r.id)
+    assert after != before and len(after) == 1
+    assert snapshots(loops, 'bt1', a.id) == after
+
+    # Planned failover to bt2: a last write on bt1 is not lost.
+    write(a_root, {'last-write': b'must arrive'})
+    updates = drivers['bt2'].set_active_replica(share.view('bt2'))
+    states = {u['id']: u['replica_state'] for u in updates}
+    assert states == {r.id: 'active', a.id: 'out_of_sync'}
+    share.apply(updates)
+    assert not os.path.islink(r_root)
+    assert btrfs_loop.tree_digest(r_root) == btrfs_loop.tree_digest(a_root)
+    write(r_root, {'written-on-bt2': b'hello', 'one': b'bt2 version'})
+    with pytest.raises(OSError):              # the old active is read-only
+        write(a_root, {'x': b'no'})
+
+    update = drivers['bt2'].update_replica_status(share.view('bt1'))
+    assert update['replica_state'] == 'in_sync'
+    assert btrfs_loop.tree_digest(a_root) == btrfs_loop.tree_digest(r_root)
+
+    # Fail back to bt1.
+    share.apply(drivers['bt1'].set_active_replica(share.view('bt1')))
+    write(a_root, {'back-on-bt1': os.urandom(1000)})
+    drivers['bt1'].update_replica_status(share.view('bt2'))
+    assert btrfs_loop.tree_digest(r_root) == btrfs_loop.tree_digest(a_root)
+    expected = btrfs_loop.tree_digest(a_root)
+
+    # Unplanned: bt1's file system goes away; the promote still works.
+    write(a_root, {'lost-with-bt1': b'never synced'})
+    loops['bt1'].unmount()
+    updates = drivers['bt2'].set_active_replica(share.view('bt2'))
+    states = {u['id']: u['replica_state'] for u in updates}
+    assert states == {r.id: 'active', a.id: 'error'}
+    share.apply(updates)
+    assert btrfs_loop.tree_digest(r_root) == expected
+    write(r_root, {'after-failover': b'on bt2'})
+    assert drivers['bt2'].update_replica_status(share.view('bt1')) == \
+        {'replica_state': 'error'}
+
+    # bt1 returns: re-seeded from the last common snapshot.
+    loops['bt1'].mount()
+    update = drivers['bt2'].update_replica_status(share.view('bt1'))
+    assert update['replica_state'] == 'in_sync'
+    assert os.path.islink(a_root)
+    assert btrfs_loop.tree_digest(a_root) == btrfs_loop.tree_digest(r_root)
+    assert 'lost-with-bt1' not in btrfs_loop.tree_digest(a_root)
+
+    # Remove the replica, then the share: nothing is left behind.
+    drivers['bt2'].remove_replica(share.view('bt1'))
+    assert not os.path.lexists(a_root)
+    assert snapshots(loops, 'bt1', a.id) == []
+    assert len(snapshots(loops, 'bt2', r.id)) == 1
+    drivers['bt2'].remove_replica(share.view('bt1'))   # gone: removed
+    drivers['bt2'].delete_share(share.view('bt2'))
+    assert snapshots(loops, 'bt2', r.id) == []
+    assert not os.path.lexists(r_root)
+
+
+def test_three_replicas_prune_keeps_what_each_needs(drivers, loops):
+    share = Share([('bt1', 'active'), ('bt2', 'out_of_sync'),
+                   ('bt3', 'out_of_sync')], replication_type='dr')
+    a = share.view('bt1')
+    drivers['bt1'].create_share(a)
+    a_root = path(loops, 'bt1', a.id)
+    write(a_root, {'f': b'v1'})
+    for backend in ('bt2', 'bt3'):
+        update = drivers['bt1'].add_replica(share.view('bt1'),
+                                            share.view(backend))
+        assert update['export_locations'] == []     # dr: not exported
+    write(a_root, {'f': b'v2'})
+    drivers['bt1'].update_replica_status(share.view('bt2'))
+    r2 = snapshots(loops, 'bt2', share.rows['bt2']['id'])
+    r3 = snapshots(loops, 'bt3', share.rows['bt3']['id'])
+    # The active keeps the base of each replica's next incremental.
+    assert set(snapshots(loops, 'bt1', a.id)) == set(r2) | set(r3)
+    # An unreachable sibling: nothing is pruned meanwhile.
+    loops['bt3'].unmount()
+    try:
+        drivers['bt1'].update_replica_status(share.view('bt2'))
+        drivers['bt1'].update_replica_status(share.view('bt2'))
+        assert len(snapshots(loops, 'bt1', a.id)) == 4
+    finally:
+        loops['bt3'].mount()
+    drivers['bt1'].update_replica_status(share.view('bt3'))
+    assert len(snapshots(loops, 'bt1', a.id)) == 2
+    # dr promote: writable at shares/<id> from the received data.
+    share.apply(drivers['bt3'].set_active_replica(share.view('bt3')))
+    r3_root = path(loops, 'bt3', share.rows['bt3']['id'])
+    with open(os.path.join(r3_root, 'f'), 'rb') as f:
+        assert f.read() == b'v2'
+    write(r3_root, {'f': b'v3'})
+    for backend in ('bt1', 'bt2'):
+        drivers['bt3'].remove_replica(share.view(backend))
+    drivers['bt3'].delete_share(share.view('bt3'))
+    for backend in NAMES:
+        assert os.listdir(os.path.join(loops[backend].mount_point,
+                                       '.repl')) == []
+
+
+def test_broken_chain_is_repaired_by_a_full_send(drivers, loops):
+    share = Share([('bt1', 'active'), ('bt2', 'out_of_sync')])
+    a, r = share.view('bt1'), share.view('bt2')
+    drivers['bt1'].create_share(a)
+    write(path(loops, 'bt1', a.id), {'f': os.urandom(4096)})
+    drivers['bt1'].add_replica(a, r)
+    # The replica's received snapshot is replaced by an impostor with the
+    # same name (not what the active sent): the incremental cannot apply.
+    (name,) = snapshots(loops, 'bt2', r.id)
+    received = os.path.join(loops['bt2'].mount_point, '.repl', r.id, name)
+    os.unlink(path(loops, 'bt2', r.id))
+    subprocess.run(['btrfs', 'subvolume', 'delete', received], check=True,
+                   capture_output=True)
+    subprocess.run(['btrfs', 'subvolume', 'create', received], check=True,
+                   capture_output=True)
+    write(path(loops, 'bt1', a.id), {'g': b'more'})
+    update = drivers['bt1'].update_replica_status(share.view('bt2'))
+    assert update['replica_state'] == 'in_sync'
+    assert btrfs_loop.tree_digest(path(loops, 'bt2', r.id)) == \
+        btrfs_loop.tree_digest(path(loops, 'bt1', a.id))
+    assert len(snapshots(loops, 'bt2', r.id)) == 1
+    drivers['bt1'].remove_replica(share.view('bt2'))
+    drivers['bt1'].delete_share(share.view('bt1'))
+
+
+def test_failed_receive_leaves_no_partial_subvolume(drivers, loops):
+    share = Share([('bt1', 'active'), ('bt2', 'out_of_sync')], size=1)
+    a, r = share.view('bt1'), share.view('bt2')
+    drivers['bt1'].create_share(a)
+    drivers['bt1'].add_replica(a, r)
+    # The target file system is nearly full: the receive fails midway.
+    filler = os.path.join(loops['bt2'].mount_point, 'filler')
+    st = os.statvfs(loops['bt2'].mount_point)
+    free_mib = st.f_frsize * st.f_bavail >> 20
+    subprocess.run(['fallocate', '-l', '%dM' % (free_mib - 20), filler],
+                   check=True)
+    with open(os.path.join(path(loops, 'bt1', a.id), 'big'), 'wb') as f:
+        for _ in range(60):
+            f.write(os.urandom(1 << 20))
+    before = snapshots(loops, 'bt2', r.id)
+    with pytest.raises(exception.ShareDriverError, match='receive'):
+        drivers['bt1'].update_replica_status(share.view('bt2'))
+    assert snapshots(loops, 'bt2', r.id) == before
+    os.unlink(filler)
+    drivers['bt1'].remove_replica(share.view('bt2'))
+    drivers['bt1'].delete_share(share.view('bt1'))
