@@ -411,3 +411,17 @@ def test_snapshots_are_read_only_copies(drivers, share):
                                                        'a.txt').st_ino
     drivers['az1'].delete_snapshot(share.view('az1'), snap_id)
     assert not path.exists()
+
+
+def test_exchange_without_renameat2(tmp_path, monkeypatch):
+    class NoRenameat2:
+        pass
+    monkeypatch.setattr(localdir, '_libc', NoRenameat2())
+    (tmp_path / 'a').mkdir()
+    (tmp_path / 'a' / 'new').write_text('new')
+    (tmp_path / 'b').mkdir()
+    (tmp_path / 'b' / 'old').write_text('old')
+    localdir._exchange(str(tmp_path / 'a'), str(tmp_path / 'b'))
+    assert os.listdir(tmp_path / 'b') == ['new']
+    assert os.listdir(tmp_path / 'a') == ['old']
+    assert sorted(os.listdir(tmp_path)) == ['a', 'b']
