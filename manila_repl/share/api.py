@@ -275,6 +275,21 @@ def get_replica(context, replica_id, s=None):
     return replica
 
 
+def get_replica_row(context, replica_id):
+    """The replica as one list_replicas row (narrow columns, one query):
+    what showing it needs, without get_replica's share, sibling and export
+    location loads."""
+    query = _visible(context, sa.select(*_REPLICA_COLUMNS)
+                     .join(Share, Share.id == Instance.share_id)
+                     .where(Instance.id == replica_id,
+                            Share.replication_type.is_not(None)))
+    with session.reader() as r:
+        row = r.execute(query).mappings().first()
+    if row is None:
+        raise exception.ShareReplicaNotFound(replica_id=replica_id)
+    return row
+
+
 def _check_availability_zone(name):
     with session.reader() as r:
         found = r.scalar(sa.select(models.AvailabilityZone.id).where(

@@ -33,8 +33,8 @@ def _row(instance):
 
 
 def _show(ctx, replica_id):
-    replica = share_api.get_replica(ctx, replica_id)
-    return views.show(_row(replica), ctx.is_admin, microversion.current())
+    return views.show(share_api.get_replica_row(ctx, replica_id),
+                      ctx.is_admin, microversion.current())
 
 
 class ReplicaExportLocationsController(rest.RestController):
