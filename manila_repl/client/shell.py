@@ -45,7 +45,14 @@ def register_keystone_arguments(parser, argv, environ):
     use = keystone_requested(argv, environ)
     loading.register_auth_argparse_arguments(
         parser, argv, default='password' if use else None)
-    loading.register_session_argparse_arguments(parser)
+    # Not loading.register_session_argparse_arguments: its --timeout and
+    # --cert would swallow the commands' own options of those names.
+    parser.add_argument('--os-cacert', metavar='<ca-bundle>',
+                        default=environ.get('OS_CACERT'),
+                        help='CA bundle to verify TLS (env OS_CACERT)')
+    parser.add_argument('--insecure', action='store_true',
+                        default=bool(environ.get('OS_INSECURE')),
+                        help='do not verify TLS certificates')
     parser.add_argument('--os-interface',
                         default=environ.get('OS_INTERFACE', 'public'),
                         help='endpoint interface in the catalog '
@@ -64,9 +71,10 @@ def make_session(options, environ=None):
     timeout = options.http_timeout
     if getattr(options, 'os_auth_type', None):
         from keystoneauth1 import loading
+        from keystoneauth1 import session as ks
         auth = loading.load_auth_from_argparse_arguments(options)
-        ks_session = loading.load_session_from_argparse_arguments(
-            options, auth=auth)
+        verify = False if options.insecure else (options.os_cacert or True)
+        ks_session = ks.Session(auth=auth, verify=verify)
         if options.os_auth_type in ('none', 'noauth') and not endpoint:
             endpoint = http.DEFAULT_ENDPOINT
         return http.Session(endpoint=endpoint, auth_session=ks_session,

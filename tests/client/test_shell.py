@@ -112,3 +112,10 @@ def test_client_imports_nothing_from_the_server():
     out = subprocess.run([sys.executable, '-c', code], check=True,
                          capture_output=True, text=True).stdout
     assert out.strip() == '[]'
+
+
+def test_global_options_leave_the_commands_options_alone(clean_env):
+    """--timeout after the command is the command's (--wait's)."""
+    argv = ['replica', 'create', 'x', '--wait', '--timeout', '0.1']
+    options = _options(argv, {})
+    assert not hasattr(options, 'timeout')
