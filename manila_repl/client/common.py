@@ -62,7 +62,8 @@ class LastSyncColumn(columns.FormattableColumn):
 
     The value is ``(replica_state, last_sync_at)``. A table shows the age
     ('12s ago'; 'never' for a replica that has not synced yet; '-' for the
-    active replica, the source of every sync); json/yaml show the timestamp.
+    active replica, the source of every sync); json/yaml show the timestamp
+    (null for the active replica).
     """
 
     def human_readable(self):
@@ -72,7 +73,8 @@ class LastSyncColumn(columns.FormattableColumn):
         return age(last_sync_at) or 'never'
 
     def machine_readable(self):
-        return self._value[1]
+        state, last_sync_at = self._value
+        return None if state == 'active' else last_sync_at
 
 
 def parse_properties(items, option='--property'):

@@ -13,6 +13,7 @@ import requests
 API_VERSION = '2.95'
 DEFAULT_ENDPOINT = 'http://127.0.0.1:8786/v2'
 SERVICE_TYPE = 'sharev2'
+GENERIC_NOT_FOUND = 'The resource could not be found.'
 
 
 class ClientError(Exception):
@@ -127,7 +128,12 @@ class Session:
             raise
         if response.status_code >= 400:
             cls = NotFound if response.status_code == 404 else ClientError
-            raise cls(error_message(response), response.status_code)
+            message = error_message(response)
+            if message == GENERIC_NOT_FOUND:
+                # Names nothing: say what was asked (e.g. a path this
+                # service does not serve).
+                message = '%s (%s %s)' % (message, method, url)
+            raise cls(message, response.status_code)
         if not response.content:
             return None
         try:

@@ -181,7 +181,10 @@ def test_errors_are_one_line_and_exit_1(cli, all_in_one, share):
     extend = cli('share', 'extend', share['id'], '2', expect=1)
     assert extend.stderr.strip() == (
         'Share action extend is not implemented by this service.')
-    cli('snapshot', 'create', share['id'], expect=1)
+    snapshot = cli('snapshot', 'create', share['id'], expect=1)
+    assert snapshot.stderr.strip() == (
+        'The resource could not be found. (POST %s/snapshots)'
+        % all_in_one.endpoint)
 
     refused = cli('share', 'list', expect=1, env_update={
         'MANILA_REPL_ENDPOINT': 'http://127.0.0.1:9/v2'})

@@ -52,6 +52,8 @@ def test_last_sync_column():
         == 'never'
     column = common.LastSyncColumn(('in_sync', '2026-01-01T00:00:00'))
     assert column.machine_readable() == '2026-01-01T00:00:00'
+    column = common.LastSyncColumn(('active', '2026-01-01T00:00:00'))
+    assert column.machine_readable() is None
 
 
 def test_properties():
