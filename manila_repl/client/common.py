@@ -62,8 +62,8 @@ class LastSyncColumn(columns.FormattableColumn):
 
     The value is ``(replica_state, last_sync_at)``. A table shows the age
     ('12s ago'; 'never' for a replica that has not synced yet; '-' for the
-    active replica, the source of every sync); json/yaml show the timestamp
-    (null for the active replica).
+    active replica, the source of every sync); json, yaml and value show
+    the timestamp (null for the active replica).
     """
 
     def human_readable(self):
