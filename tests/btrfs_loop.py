@@ -81,6 +81,7 @@ class LoopFs:
 def filesystems(directory, names, size=256 << 20):
     """{name: LoopFs} mounted under ``directory``; all undone on exit."""
     require_btrfs()
+    os.makedirs(str(directory), exist_ok=True)
     made = {}
     try:
         for name in names:

@@ -26,7 +26,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def common_config(tmp, transport_url, db_url, port, interval=1):
+def common_config(tmp, transport_url, db_url, port, interval=1,
+                  backends=None):
+    """``backends``: optional {name: extra config lines} replacing the
+    three fake backends (each still gets its own AZ and the domain)."""
     lines = [
         '[DEFAULT]',
         'host = ft',
@@ -43,6 +46,12 @@ def common_config(tmp, transport_url, db_url, port, interval=1):
         'replica_status_interval = %d' % interval,
         'stats_report_interval = 2',
     ]
+    if backends is not None:
+        for name, extra in backends.items():
+            lines += ['[%s]' % name,
+                      'backend_availability_zone = %s' % name,
+                      'replication_domain = functional'] + list(extra)
+        return '\n'.join(lines) + '\n'
     for name in BACKENDS:
         lines += ['[%s]' % name, 'share_driver = fake',
                   'backend_availability_zone = %s' % name,
@@ -83,13 +92,16 @@ class Deployment:
     """api, scheduler and one manila-repl-share per backend, each its own
     process, over a real transport and database."""
 
-    def __init__(self, tmp, transport_url, db_url, interval=1):
+    def __init__(self, tmp, transport_url, db_url, interval=1,
+                 backends=None):
         self.tmp = str(tmp)
+        os.makedirs(self.tmp, exist_ok=True)
+        self.backends = tuple(backends) if backends else BACKENDS
         self.port = free_port()
         self.config = os.path.join(self.tmp, 'manila-repl.conf')
         with open(self.config, 'w') as f:
             f.write(common_config(self.tmp, transport_url, db_url,
-                                  self.port, interval))
+                                  self.port, interval, backends))
         self.processes = {}
         base = ['--config-file', self.config]
         self.processes['api'] = Process(
@@ -97,7 +109,7 @@ class Deployment:
         self.processes['scheduler'] = Process(
             'scheduler', [script('manila-repl-scheduler')] + base,
             self._log('scheduler'))
-        for name in BACKENDS:
+        for name in self.backends:
             backend_conf = os.path.join(self.tmp, '%s.conf' % name)
             with open(backend_conf, 'w') as f:
                 f.write('[share]\nenabled_share_backends = %s\n' % name)
@@ -121,7 +133,7 @@ class Deployment:
         self.api.wait_until_up()
         # Every backend reported its pools (3 share services up).
         self.api.wait(lambda: len(self.api.get('/scheduler-stats/pools')
-                                  .json()['pools']) == len(BACKENDS),
+                                  .json()['pools']) == len(self.backends),
                       'pools of every backend', timeout=30)
 
     def stop(self):

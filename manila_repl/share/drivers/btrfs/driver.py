@@ -151,6 +151,7 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin):
 
     def get_stats(self):
         store = self._store(self.backend_name)
+        store.require()         # not the capacity of the fs underneath
         total, free = store.capacity()
         gib = float(1 << 30)
         domain = self.configuration.replication_domain
@@ -242,8 +243,8 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin):
             dst.replace_symlink(dst.share_path(tid),
                                 dst.link_target(tid, name))
         # The replica needs only what it now exports (and the next parent).
-        for old in dst_names:
-            dst.delete_subvolume(dst.snapshot_path(tid, old))
+        dst.delete_subvolumes([dst.snapshot_path(tid, old)
+                               for old in dst_names])
         self._prune_source(source_view, src, {tid: name})
         return taken
 
@@ -271,9 +272,8 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin):
             common = [n for n in names if n in held]
             if common:
                 keep.add(common[-1])
-        for name in names:
-            if name not in keep:
-                src.delete_subvolume(src.snapshot_path(sid, name))
+        src.delete_subvolumes([src.snapshot_path(sid, name)
+                               for name in names if name not in keep])
 
     def _discard_stale_active(self, dst, view):
         """A returning old active still has its writable subvolume: its
