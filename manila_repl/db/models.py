@@ -156,3 +156,101 @@ class Service(TimestampMixin, Base):
     availability_zone: Mapped[str | None] = mapped_column(String(255))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     report_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ShareSnapshot(TimestampMixin, Base):
+    """A user snapshot of a share; its copies are the snapshot instances,
+    one per replica (the design: snapshots span every replica)."""
+    __tablename__ = 'share_snapshots'
+    __table_args__ = (Index('ix_share_snapshots_share_id', 'share_id'),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True,
+                                    default=_uuid)
+    share_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey('shares.id', ondelete='CASCADE'))
+    project_id: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    display_description: Mapped[str | None] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    share_proto: Mapped[str] = mapped_column(String(255))
+
+    instances: Mapped[list['ShareSnapshotInstance']] = relationship(
+        back_populates='snapshot', lazy='selectin',
+        cascade='all, delete-orphan')
+
+
+class ShareSnapshotInstance(TimestampMixin, Base):
+    """A snapshot's copy on one replica."""
+    __tablename__ = 'share_snapshot_instances'
+    __table_args__ = (
+        Index('ix_share_snapshot_instances_snapshot_id', 'snapshot_id'),
+        Index('ix_share_snapshot_instances_share_instance_id',
+              'share_instance_id'),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True,
+                                    default=_uuid)
+    snapshot_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey('share_snapshots.id', ondelete='CASCADE'))
+    share_instance_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey('share_instances.id', ondelete='CASCADE'))
+    status: Mapped[str] = mapped_column(String(255))
+    progress: Mapped[str | None] = mapped_column(String(255))
+    provider_location: Mapped[str | None] = mapped_column(String(255))
+    status_message: Mapped[str | None] = mapped_column(Text)
+
+    snapshot: Mapped[ShareSnapshot] = relationship(back_populates='instances')
+
+
+class ShareAccessRule(TimestampMixin, Base):
+    """An access rule of a share; applied on every instance (mapping)."""
+    __tablename__ = 'share_access_rules'
+    __table_args__ = (Index('ix_share_access_rules_share_id', 'share_id'),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True,
+                                    default=_uuid)
+    share_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey('shares.id', ondelete='CASCADE'))
+    access_type: Mapped[str] = mapped_column(String(255))
+    access_to: Mapped[str] = mapped_column(String(255))
+    access_level: Mapped[str] = mapped_column(String(2))
+    metadata_: Mapped[dict] = mapped_column('metadata', JSON, default=dict)
+
+    instance_mappings: Mapped[list['ShareInstanceAccessMap']] = relationship(
+        back_populates='access_rule', lazy='selectin',
+        cascade='all, delete-orphan')
+
+
+class ShareInstanceAccessMap(TimestampMixin, Base):
+    """The state of one access rule on one share instance."""
+    __tablename__ = 'share_instance_access_map'
+    __table_args__ = (
+        UniqueConstraint('share_instance_id', 'access_id',
+                         name='uq_share_instance_access_map'),
+        Index('ix_share_instance_access_map_access_id', 'access_id'),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    share_instance_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey('share_instances.id', ondelete='CASCADE'))
+    access_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey('share_access_rules.id', ondelete='CASCADE'))
+    state: Mapped[str] = mapped_column(String(255))
+
+    access_rule: Mapped[ShareAccessRule] = relationship(
+        back_populates='instance_mappings')
+
+
+class Quota(TimestampMixin, Base):
+    """A project's hard limit for one resource (absent: the default)."""
+    __tablename__ = 'quotas'
+    __table_args__ = (UniqueConstraint('project_id', 'resource',
+                                       name='uq_quotas_project_resource'),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    project_id: Mapped[str] = mapped_column(String(255))
+    resource: Mapped[str] = mapped_column(String(255))
+    hard_limit: Mapped[int] = mapped_column(Integer)
