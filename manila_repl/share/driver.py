@@ -141,3 +141,75 @@ class ReplicationMixin(abc.ABC):
         :raises: anything; the manager marks the replica ``error`` and goes
             on with the others.
         """
+
+
+class ResizeMixin:
+    """Extend and shrink: the design resizes EVERY replica.
+
+    Called on the backend of the share's active replica, once per instance
+    of the share (the active first), so a driver reaches every replica's
+    storage as for replication. Not abstract: a driver without them makes
+    the resize fail visibly ("not supported").
+    """
+
+    def extend_share(self, share_instance, new_size):
+        """Grow ``share_instance`` (any replica) to ``new_size`` GiB.
+
+        :raises: ShareDriverError; the share goes to ``extending_error``.
+        """
+        raise NotImplementedError('extend_share')
+
+    def shrink_share(self, share_instance, new_size):
+        """Shrink ``share_instance`` to ``new_size`` GiB.
+
+        :raises: ShareShrinkingPossibleDataLoss when the data does not fit
+            (nothing was changed; the share goes back to available with a
+            message), ShareDriverError otherwise (``shrinking_error``).
+        """
+        raise NotImplementedError('shrink_share')
+
+
+class SnapshotMixin:
+    """Snapshots: one snapshot instance per replica (the design).
+
+    Called on the backend of the share's active replica, once per replica
+    in ``active`` or ``in_sync`` state (others get theirs at their next
+    successful sync, see update_replica_status). ``snapshot_instance`` is a
+    dict: ``{"id", "snapshot_id", "share_instance": ShareInstanceView,
+    "size"}``.
+    """
+
+    def create_snapshot(self, snapshot_instance):
+        """Take the snapshot on the replica's storage.
+
+        :returns: ``{"provider_location": str}`` or None.
+        :raises: ShareDriverError; that snapshot instance goes to error.
+        """
+        raise NotImplementedError('create_snapshot')
+
+    def delete_snapshot(self, snapshot_instance):
+        """Delete it; already gone is success.
+
+        :raises: ShareDriverError; the instance goes to error_deleting.
+        """
+        raise NotImplementedError('delete_snapshot')
+
+
+class AccessMixin:
+    """Access rules, applied on every instance of a share.
+
+    Called on the backend of the share's active replica, once per
+    instance, with the full list of rules that instance must allow
+    (``[{"id", "access_type", "access_to", "access_level"}]``): for a
+    non-active replica of a ``readable`` share every level is ``ro``;
+    ``dr`` replicas get an empty list (they are not exported).
+    """
+
+    def update_access(self, share_instance, access_rules):
+        """Make the instance's exports allow exactly ``access_rules``.
+
+        :returns: ``{rule_id: "active" | "error"}`` for rules that did not
+            simply become active, or None when all did.
+        :raises: ShareDriverError; every rule of that instance -> error.
+        """
+        raise NotImplementedError('update_access')

@@ -12,10 +12,13 @@ from manila_repl.conf import backend_config
 from manila_repl.conf import CONF
 from manila_repl import context as ctx_mod
 from manila_repl.scheduler import rpcapi as scheduler_rpcapi
+from manila_repl.share import access
 from manila_repl.share import lifecycle
 from manila_repl.share import recovery
 from manila_repl.share import replica_status
 from manila_repl.share import replication
+from manila_repl.share import resize
+from manila_repl.share import snapshots
 
 LOG = logging.getLogger(__name__)
 
@@ -31,7 +34,7 @@ def load_driver(backend_name, conf=CONF):
 
 
 class ShareManager:
-    target = messaging.Target(version='1.0')
+    target = messaging.Target(version='1.1')
 
     def __init__(self, backend_name, host=None):
         self.backend_name = backend_name
@@ -119,3 +122,19 @@ class ShareManager:
 
     def update_replica(self, context, replica_id):
         replication.update_replica(self.driver, replica_id)
+
+    # 1.1
+    def extend_share(self, context, share_id, new_size):
+        resize.extend_share(self.driver, share_id, new_size)
+
+    def shrink_share(self, context, share_id, new_size):
+        resize.shrink_share(self.driver, share_id, new_size)
+
+    def create_snapshot(self, context, snapshot_id):
+        snapshots.create_snapshot(self.driver, snapshot_id)
+
+    def delete_snapshot(self, context, snapshot_id, force=False):
+        snapshots.delete_snapshot(self.driver, snapshot_id, force)
+
+    def update_access(self, context, share_id):
+        access.update_access(self.driver, share_id)

@@ -5,6 +5,9 @@ API version history:
     1.0 - Initial version: create_share_instance, delete_share_instance,
           add_replica, delete_replica, promote_replica, update_replica,
           publish_service_capabilities (fanout).
+    1.1 - extend_share, shrink_share, create_snapshot, delete_snapshot,
+          update_access: each to the manager of the ACTIVE replica, which
+          acts on every replica.
 """
 import oslo_messaging as messaging
 
@@ -17,7 +20,7 @@ def _backend(host):
 
 
 class ShareAPI:
-    RPC_API_VERSION = '1.0'
+    RPC_API_VERSION = '1.1'
 
     def __init__(self, retry=None):
         """:param retry: connection retries of a cast (None: forever, as
@@ -26,10 +29,10 @@ class ShareAPI:
         self.retry = retry
         target = messaging.Target(topic=rpc.SHARE_TOPIC,
                                   version=self.RPC_API_VERSION)
-        self.client = rpc.get_client(target, version_cap='1.0')
+        self.client = rpc.get_client(target, version_cap='1.1')
 
-    def _cast(self, context, host, method, **kwargs):
-        cctxt = self.client.prepare(server=_backend(host), version='1.0',
+    def _cast(self, context, host, method, version='1.0', **kwargs):
+        cctxt = self.client.prepare(server=_backend(host), version=version,
                                      retry=self.retry)
         cctxt.cast(context, method, **kwargs)
 
@@ -69,3 +72,28 @@ class ShareAPI:
         self.client.prepare(fanout=True, version='1.0',
                             retry=self.retry).cast(
             context, 'publish_service_capabilities')
+
+    def extend_share(self, context, active_host, share_id, new_size):
+        """Resize every replica; to the ACTIVE replica's manager."""
+        self._cast(context, active_host, 'extend_share', version='1.1',
+                   share_id=share_id, new_size=new_size)
+
+    def shrink_share(self, context, active_host, share_id, new_size):
+        self._cast(context, active_host, 'shrink_share', version='1.1',
+                   share_id=share_id, new_size=new_size)
+
+    def create_snapshot(self, context, active_host, snapshot_id):
+        """One snapshot instance per replica; to the ACTIVE's manager."""
+        self._cast(context, active_host, 'create_snapshot', version='1.1',
+                   snapshot_id=snapshot_id)
+
+    def delete_snapshot(self, context, active_host, snapshot_id,
+                        force=False):
+        self._cast(context, active_host, 'delete_snapshot', version='1.1',
+                   snapshot_id=snapshot_id, force=force)
+
+    def update_access(self, context, active_host, share_id):
+        """Apply the share's rules on every instance; to the ACTIVE's
+        manager."""
+        self._cast(context, active_host, 'update_access', version='1.1',
+                   share_id=share_id)

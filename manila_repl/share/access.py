@@ -1,0 +1,6 @@
+"""Access rule flows: every instance of a share, from the active's manager.
+"""
+
+
+def update_access(driver, share_id):
+    raise NotImplementedError
