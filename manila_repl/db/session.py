@@ -57,6 +57,10 @@ def create_engine(url, conf=CONF, writer=True):
               'pool_recycle': conf.database.connection_recycle_time}
     if url.startswith('mysql'):
         kwargs['isolation_level'] = 'READ COMMITTED'
+    if url.startswith('postgresql+psycopg2'):
+        # Batched UPDATEs (the status loop saves a batch in one
+        # executemany) go in pages, not one round trip per row.
+        kwargs['executemany_mode'] = 'values_plus_batch'
     return sa.create_engine(url, **kwargs)
 
 
