@@ -204,7 +204,14 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin):
             raise exception.ShareDriverError(
                 reason='active instance %s has no storage' % source.id)
         now = timeutils.utcnow()
-        self._write(self._path(target), {
+        path = self._path(target)
+        current = self._read(path)
+        if current and current['generation'] == data['generation'] and \
+                not current.get('writable') and \
+                current.get('size') == target.size:
+            # Nothing changed since the last sync: no transfer, no write.
+            return now
+        self._write(path, {
             'id': target.id, 'size': target.size,
             'generation': data['generation'], 'writable': False,
             'last_sync_at': now.isoformat()})
