@@ -1,5 +1,5 @@
 """Snapshots and their per-replica instances, access rules and their
-per-instance states, quotas.
+per-instance states, quotas; an index for listing instances in order.
 
 Revision ID: 0002
 Revises: 0001
@@ -20,6 +20,8 @@ def _timestamps():
 
 
 def upgrade():
+    op.create_index('ix_share_instances_created_at', 'share_instances',
+                    ['created_at', 'id'])
     op.create_table(
         'share_snapshots',
         sa.Column('id', sa.String(36), primary_key=True),

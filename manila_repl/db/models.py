@@ -103,6 +103,8 @@ class ShareInstance(TimestampMixin, Base):
         Index('ix_share_instances_share_id', 'share_id'),
         Index('ix_share_instances_host', 'host'),
         Index('ix_share_instances_status', 'status'),
+        # Lists page in (created_at, id) order.
+        Index('ix_share_instances_created_at', 'created_at', 'id'),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True,
