@@ -15,14 +15,18 @@ from manila_repl.policies import (
     base,
     scheduler_stats,
     services,
+    share_access_rules,
     share_instances,
     share_replicas,
+    share_snapshots,
     share_types,
     shares,
 )
 
 _MODULES = (base, shares, share_types, share_replicas, share_instances,
-            availability_zones, scheduler_stats, services)
+            availability_zones, scheduler_stats, services,
+            share_access_rules)
+_MODULES += (share_snapshots,)
 
 _lock = threading.Lock()
 _enforcer = None

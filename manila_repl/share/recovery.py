@@ -4,7 +4,8 @@ A manager killed mid-operation leaves instances in ``creating``,
 ``deleting`` or ``replication_change``. Whoever does a kind of work
 recovers it (the design's routing): the active replica's manager redoes
 adding and removing replicas, the new active's manager redoes a promote,
-the instance's own manager redoes share create/delete. Redoing relies on
+the instance's own manager redoes share create/delete, the active's
+manager redoes snapshot create/delete. Redoing relies on
 drivers being idempotent; every flow ends in a visible state (available,
 or error with a message). A cast still queued for the same work finds it
 done and does nothing.
@@ -16,8 +17,10 @@ from sqlalchemy import orm
 from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import session
+from manila_repl.share import access
 from manila_repl.share import lifecycle
 from manila_repl.share import replication
+from manila_repl.share import snapshots
 
 LOG = logging.getLogger(__name__)
 Instance = models.ShareInstance
@@ -73,6 +76,30 @@ def pending_work(backend):
             .where(Share.task_state == c.TASK_REPLICATION_CHANGE,
                    _ours(Instance.host, backend))).all()
         work.extend(('promote_replica', row[0]) for row in rows)
+        # Snapshots with instances left creating or deleting, on shares
+        # whose active replica is ours.
+        snapshot_instance = models.ShareSnapshotInstance
+        rows = r.execute(
+            sa.select(snapshot_instance.snapshot_id,
+                      snapshot_instance.status)
+            .join(models.ShareSnapshot, models.ShareSnapshot.id ==
+                  snapshot_instance.snapshot_id)
+            .join(active, sa.and_(
+                active.share_id == models.ShareSnapshot.share_id,
+                active.replica_state == c.REPLICA_STATE_ACTIVE))
+            .where(_ours(active.host, backend),
+                   snapshot_instance.status.in_((c.STATUS_CREATING,
+                                                 c.STATUS_DELETING)))
+            .distinct()
+            .order_by(snapshot_instance.snapshot_id,
+                      snapshot_instance.status)).all()
+        work.extend(('create_snapshot' if status == c.STATUS_CREATING
+                     else 'delete_snapshot', snapshot_id)
+                    for snapshot_id, status in rows)
+    # Access rules left queued, applying or denying, on shares whose
+    # active instance is ours (after the rest: a promote re-applies them).
+    work.extend(('update_access', share_id) for share_id in
+                access.pending_shares(_ours(Instance.host, backend)))
     return work
 
 
@@ -82,6 +109,9 @@ _FLOWS = {
     'promote_replica': replication.promote_replica,
     'create_share_instance': lifecycle.create_share_instance,
     'delete_share_instance': lifecycle.delete_share_instance,
+    'create_snapshot': snapshots.create_snapshot,
+    'delete_snapshot': snapshots.delete_snapshot,
+    'update_access': access.update_access,
 }
 
 

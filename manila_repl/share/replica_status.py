@@ -20,6 +20,7 @@ from sqlalchemy import orm
 from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import session
+from manila_repl.share import snapshots
 from manila_repl.share import views
 
 LOG = logging.getLogger(__name__)
@@ -29,7 +30,11 @@ Share = models.Share
 _COLUMNS = (Instance.id, Instance.share_id, Instance.host,
             Instance.availability_zone, Instance.status,
             Instance.replica_state, Instance.last_sync_at, Share.size,
-            Share.share_proto, Share.replication_type)
+            Share.share_proto, Share.replication_type,
+            # Whether the share has snapshots: an in_sync replica must
+            # hold them all, checked only then (one column, no query).
+            sa.exists().where(models.ShareSnapshot.share_id ==
+                              Instance.share_id).label('has_snapshots'))
 
 _SAVE = (sa.update(Instance)
          .where(Instance.id == sa.bindparam('b_id'),
@@ -74,6 +79,14 @@ def _update_one(driver, view):
     return update
 
 
+def _sync_snapshots(driver, share_id, view):
+    try:
+        return snapshots.sync_replica_snapshots(driver, share_id, view)
+    except Exception as e:
+        LOG.warning('Snapshots of replica %s not synced: %s', view.id, e)
+        return False
+
+
 def run_cycle(driver, backend, batch_size):
     """One pass over every replica whose active this backend owns.
 
@@ -91,13 +104,21 @@ def run_cycle(driver, backend, batch_size):
         now = timeutils.utcnow()
         for share_id, group in itertools.groupby(
                 rows, key=operator.itemgetter('share_id')):
-            for view in views.from_rows(list(group)):
+            group = list(group)
+            has_snapshots = group[0]['has_snapshots']
+            for view in views.from_rows(group):
                 if view.replica_state == c.REPLICA_STATE_ACTIVE or \
                         view.status != c.STATUS_AVAILABLE:
                     continue
                 update = _update_one(driver, view)
                 if update is None:
                     continue
+                if has_snapshots and update['replica_state'] == \
+                        c.REPLICA_STATE_IN_SYNC and not \
+                        _sync_snapshots(driver, share_id, view):
+                    update = dict(update,
+                                  replica_state=c.REPLICA_STATE_OUT_OF_SYNC,
+                                  message='The replica lacks snapshots.')
                 params.append({'b_id': view.id,
                                'b_state': update['replica_state'],
                                'b_synced': update.get('last_sync_at'),

@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import session
+from manila_repl.share import access
 from manila_repl.share import instance_db
+from manila_repl.share import snapshots
 
 LOG = logging.getLogger(__name__)
 Instance = models.ShareInstance
@@ -46,12 +48,37 @@ def add_replica(driver, replica_id):
             view.replication_type != 'writable':
         state = c.REPLICA_STATE_OUT_OF_SYNC
     with session.transaction() as s:
-        if instance_db.transition(
-                s, replica_id, c.STATUS_CREATING, status=c.STATUS_AVAILABLE,
-                replica_state=state, status_message=None,
-                last_sync_at=update.get('last_sync_at')):
+        added = instance_db.transition(
+            s, replica_id, c.STATUS_CREATING, status=c.STATUS_AVAILABLE,
+            replica_state=state, status_message=None,
+            last_sync_at=update.get('last_sync_at'))
+        if added:
             instance_db.set_export_locations(
                 s, replica_id, update.get('export_locations'))
+    if added:
+        # The new replica gets every rule (never fails the add).
+        access.after_replica_added(driver, replica.share_id, replica_id)
+    _sync_snapshots(driver, replica_id)
+
+
+def _sync_snapshots(driver, replica_id):
+    """A replica that just synced gets every available snapshot of its
+    share (the design: in_sync means it holds them all); one that could
+    not take them all is out_of_sync."""
+    replica, view = instance_db.load(replica_id)
+    if replica is None or replica.status != c.STATUS_AVAILABLE or \
+            replica.replica_state == c.REPLICA_STATE_ERROR:
+        return
+    if snapshots.sync_replica_snapshots(driver, replica.share_id, view):
+        return
+    with session.transaction() as s:
+        s.execute(sa.update(Instance)
+                  .where(Instance.id == replica_id,
+                         Instance.status == c.STATUS_AVAILABLE,
+                         Instance.replica_state == c.REPLICA_STATE_IN_SYNC)
+                  .values(replica_state=c.REPLICA_STATE_OUT_OF_SYNC,
+                          status_message='The replica lacks snapshots.',
+                          updated_at=timeutils.utcnow()))
 
 
 def delete_replica(driver, replica_id, force=False):
@@ -59,6 +86,9 @@ def delete_replica(driver, replica_id, force=False):
     if replica is None or replica.status != c.STATUS_DELETING:
         LOG.info('Replica %s is not being deleted', replica_id)
         return
+    # Its snapshot instances first (rows go with the replica's, by
+    # cascade); one already gone is no error.
+    snapshots.delete_replica_snapshots(driver, view)
     try:
         driver.remove_replica(view)
     except Exception as e:
@@ -139,6 +169,8 @@ def promote_replica(driver, replica_id):
         _fail_promote(share.id, replica_id, 'Promotion failed: %s' % e)
         return
     _finish_promote(share.id, replica_id, updates, share.replication_type)
+    # Levels follow the active replica (never fails the promote).
+    access.after_promote(driver, share.id)
 
 
 def save_status(s, replica_id, update):
@@ -182,3 +214,5 @@ def update_replica(driver, replica_id):
                 s.execute(sa.update(Instance)
                           .where(Instance.id == replica_id)
                           .values(status_message=message))
+    if update and update.get('replica_state') == c.REPLICA_STATE_IN_SYNC:
+        _sync_snapshots(driver, replica_id)

@@ -1,10 +1,203 @@
 """Snapshot flows: one snapshot instance per replica, from the active's
-manager."""
+manager.
+
+Each flow reads what it needs, calls the driver outside any transaction
+and saves the answer with conditional UPDATEs (``WHERE status = ...``): a
+repeated or late cast, a reset or a replica deleted meanwhile changes
+nothing.
+"""
+from oslo_log import log as logging
+from oslo_utils import timeutils
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from manila_repl import constants as c
+from manila_repl.db import models
+from manila_repl.db import session
+from manila_repl.share import views
+
+LOG = logging.getLogger(__name__)
+Snapshot = models.ShareSnapshot
+SnapshotInstance = models.ShareSnapshotInstance
+Instance = models.ShareInstance
+Share = models.Share
+
+NOT_SUPPORTED = 'Snapshots are not supported by the driver.'
+
+
+def _load(snapshot_id, status):
+    """(size, [(snapshot instance id, share instance view)]) of the
+    snapshot's instances in ``status``; (None, []) when it is gone."""
+    with session.reader() as r:
+        snapshot = r.get(Snapshot, snapshot_id)
+        if snapshot is None:
+            return None, []
+        share = r.get(Share, snapshot.share_id)
+        by_id = {v.id: v for v in views.for_share(share)}
+        return snapshot.size, [
+            (i.id, by_id.get(i.share_instance_id))
+            for i in sorted(snapshot.instances, key=lambda i: i.id)
+            if i.status == status]
+
+
+def _transition(s, snapshot_instance_id, expected, **values):
+    values.setdefault('updated_at', timeutils.utcnow())
+    result = s.execute(
+        sa.update(SnapshotInstance)
+        .where(SnapshotInstance.id == snapshot_instance_id,
+               SnapshotInstance.status == expected)
+        .values(**values))
+    return result.rowcount == 1
+
+
+def _argument(snapshot_instance_id, snapshot_id, view, size):
+    """What the driver gets (driver.SnapshotMixin)."""
+    return {'id': snapshot_instance_id, 'snapshot_id': snapshot_id,
+            'share_instance': view, 'size': size}
+
+
+def _create_one(driver, snapshot_id, size, snapshot_instance_id, view):
+    """Take one snapshot instance; True when it became available."""
+    try:
+        if view is None or not view.host:
+            raise RuntimeError('its replica has no storage')
+        update = driver.create_snapshot(_argument(
+            snapshot_instance_id, snapshot_id, view, size)) or {}
+    except NotImplementedError:
+        values = {'status': c.STATUS_ERROR, 'status_message': NOT_SUPPORTED}
+    except Exception as e:
+        LOG.warning('Snapshot instance %s of snapshot %s failed: %s',
+                    snapshot_instance_id, snapshot_id, e)
+        values = {'status': c.STATUS_ERROR,
+                  'status_message': 'Snapshot creation failed: %s' % e}
+    else:
+        values = {'status': c.STATUS_AVAILABLE, 'progress': '100%',
+                  'provider_location': update.get('provider_location'),
+                  'status_message': None}
+    with session.transaction() as s:
+        changed = _transition(s, snapshot_instance_id, c.STATUS_CREATING,
+                              **values)
+    return changed and values['status'] == c.STATUS_AVAILABLE
 
 
 def create_snapshot(driver, snapshot_id):
-    raise NotImplementedError
+    """Take every snapshot instance of the snapshot still ``creating``."""
+    size, work = _load(snapshot_id, c.STATUS_CREATING)
+    if not work:
+        LOG.info('Snapshot %s has nothing to create', snapshot_id)
+    for snapshot_instance_id, view in work:
+        _create_one(driver, snapshot_id, size, snapshot_instance_id, view)
+
+
+def _remove_if_empty(s, snapshot_id):
+    left = s.scalar(sa.select(sa.func.count())
+                    .select_from(SnapshotInstance)
+                    .where(SnapshotInstance.snapshot_id == snapshot_id))
+    if not left:
+        s.execute(sa.delete(Snapshot).where(Snapshot.id == snapshot_id))
 
 
 def delete_snapshot(driver, snapshot_id, force=False):
-    raise NotImplementedError
+    """Delete every snapshot instance in ``deleting``; the snapshot row
+    goes with its last instance. A failure leaves that instance in
+    ``error_deleting`` (with force: removed anyway)."""
+    size, work = _load(snapshot_id, c.STATUS_DELETING)
+    if size is None:
+        LOG.info('Snapshot %s is gone already', snapshot_id)
+        return
+    for snapshot_instance_id, view in work:
+        try:
+            if view is not None and view.host:
+                driver.delete_snapshot(_argument(
+                    snapshot_instance_id, snapshot_id, view, size))
+        except Exception as e:
+            if not force:
+                LOG.warning('Deleting snapshot instance %s failed: %s',
+                            snapshot_instance_id, e)
+                with session.transaction() as s:
+                    _transition(s, snapshot_instance_id, c.STATUS_DELETING,
+                                status=c.STATUS_ERROR_DELETING,
+                                status_message='Snapshot deletion failed: '
+                                               '%s' % e)
+                continue
+            LOG.warning('Force-deleting snapshot instance %s despite: %s',
+                        snapshot_instance_id, e)
+        with session.transaction() as s:
+            s.execute(sa.delete(SnapshotInstance).where(
+                SnapshotInstance.id == snapshot_instance_id,
+                SnapshotInstance.status == c.STATUS_DELETING))
+            _remove_if_empty(s, snapshot_id)
+
+
+def sync_replica_snapshots(driver, share_id, replica_view):
+    """Give a replica that just synced a snapshot instance of every
+    available snapshot of its share it lacks (DB row, then the driver).
+
+    A snapshot is available when its instance on the share's active
+    replica is. :returns: True when the replica now holds them all.
+    """
+    on_active = orm.aliased(SnapshotInstance)
+    mine = orm.aliased(SnapshotInstance)
+    active = orm.aliased(Instance)
+    with session.transaction() as s:
+        missing = s.execute(
+            sa.select(Snapshot.id, Snapshot.size, Snapshot.created_at)
+            .join(on_active, on_active.snapshot_id == Snapshot.id)
+            .join(active, active.id == on_active.share_instance_id)
+            .where(Snapshot.share_id == share_id,
+                   active.replica_state == c.REPLICA_STATE_ACTIVE,
+                   active.id != replica_view.id,
+                   on_active.status == c.STATUS_AVAILABLE,
+                   ~sa.exists().where(
+                       mine.snapshot_id == Snapshot.id,
+                       mine.share_instance_id == replica_view.id))
+            .distinct()
+            .order_by(Snapshot.created_at, Snapshot.id)).all()
+        # Only while the replica is still there and not being removed.
+        alive = s.scalar(sa.select(Instance.id).where(
+            Instance.id == replica_view.id,
+            Instance.status == c.STATUS_AVAILABLE))
+        if not alive:
+            return False
+        work = []
+        for snapshot_id, size, _created in missing:
+            row = SnapshotInstance(snapshot_id=snapshot_id,
+                                   share_instance_id=replica_view.id,
+                                   status=c.STATUS_CREATING, progress='0%')
+            s.add(row)
+            s.flush()
+            work.append((snapshot_id, size, row.id))
+        # Those it has but in error are retried too.
+        retry = s.execute(
+            sa.select(SnapshotInstance.id, Snapshot.id, Snapshot.size)
+            .join(Snapshot, Snapshot.id == SnapshotInstance.snapshot_id)
+            .where(SnapshotInstance.share_instance_id == replica_view.id,
+                   SnapshotInstance.status == c.STATUS_ERROR)).all()
+        for snapshot_instance_id, snapshot_id, size in retry:
+            if _transition(s, snapshot_instance_id, c.STATUS_ERROR,
+                           status=c.STATUS_CREATING, status_message=None):
+                work.append((snapshot_id, size, snapshot_instance_id))
+    ok = True
+    for snapshot_id, size, snapshot_instance_id in work:
+        ok = _create_one(driver, snapshot_id, size, snapshot_instance_id,
+                         replica_view) and ok
+    return ok
+
+
+def delete_replica_snapshots(driver, replica_view):
+    """Before a replica goes: delete its snapshot instances on storage
+    (their rows go with the replica's by cascade). Failures are logged."""
+    with session.reader() as r:
+        rows = r.execute(
+            sa.select(SnapshotInstance.id, Snapshot.id, Snapshot.size)
+            .join(Snapshot, Snapshot.id == SnapshotInstance.snapshot_id)
+            .where(SnapshotInstance.share_instance_id == replica_view.id)
+        ).all()
+    for snapshot_instance_id, snapshot_id, size in rows:
+        try:
+            driver.delete_snapshot(_argument(
+                snapshot_instance_id, snapshot_id, replica_view, size))
+        except Exception as e:
+            LOG.warning('Snapshot instance %s of removed replica %s not '
+                        'deleted: %s', snapshot_instance_id,
+                        replica_view.id, e)

@@ -51,7 +51,8 @@ def _injected(func):
     return wrapper
 
 
-class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin):
+class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
+                      driver.AccessMixin):
 
     def __init__(self, configuration, conf, backend_name):
         super().__init__(configuration, conf, backend_name)
@@ -280,3 +281,18 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin):
         age = (timeutils.utcnow() - synced).total_seconds()
         state = driver.IN_SYNC if age <= self._rpo() else driver.OUT_OF_SYNC
         return {'replica_state': state, 'last_sync_at': synced}
+
+    # -- access rules ------------------------------------------------------
+    def access_path(self, view):
+        """``<root>/<backend>/access/<instance_id>.json``: the rules the
+        instance's export allows."""
+        return os.path.join(self._dir(view.backend_name), 'access',
+                            view.id + '.json')
+
+    @_injected
+    def update_access(self, share_instance, access_rules):
+        self._require(share_instance)
+        path = self.access_path(share_instance)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self._write(path, [dict(r) for r in access_rules])
+        return None

@@ -131,7 +131,8 @@ def _check_id(value, what='instance'):
     return value
 
 
-class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin):
+class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
+                          driver.AccessMixin):
 
     def __init__(self, configuration, conf, backend_name):
         super().__init__(configuration, conf, backend_name)
@@ -496,6 +497,14 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin):
         # lost, or a new backend) is re-seeded by the same full sync.
         synced, used = self._sync(active, share_instance)
         return self._state(synced, used, share_instance)
+
+    # -- access rules ------------------------------------------------------
+    def update_access(self, share_instance, access_rules):
+        """Exports are plain paths: the rules are only recorded in the
+        instance's metadata (every rule active)."""
+        self._update_meta(share_instance,
+                          access_rules=[dict(r) for r in access_rules])
+        return None
 
     # -- helpers for tests and tools ---------------------------------------
     def last_sync_at(self, share_instance):

@@ -399,8 +399,10 @@ def test_snapshots_are_read_only_copies(drivers, share):
     active = pathlib.Path(share.path('az1'))
     populate(active)
     snap_id = new_id()
-    path = pathlib.Path(drivers['az1'].create_snapshot(
-        share.view('az1'), snap_id)['path'])
+    snapshot = {'id': new_id(), 'snapshot_id': snap_id,
+                'share_instance': share.view('az1'), 'size': 1}
+    path = pathlib.Path(
+        drivers['az1'].create_snapshot(snapshot)['provider_location'])
     expected = {k: (v[0], v[1] & ~0o222 if v[0] not in ('dir',) and
                     not v[0].startswith('link:') else v[1])
                 for k, v in tree(active).items()}
@@ -409,7 +411,7 @@ def test_snapshots_are_read_only_copies(drivers, share):
     assert (path / 'a.txt').read_bytes() == b'alpha\n'
     assert os.lstat(path / 'a.txt').st_ino != os.lstat(active /
                                                        'a.txt').st_ino
-    drivers['az1'].delete_snapshot(share.view('az1'), snap_id)
+    drivers['az1'].delete_snapshot(snapshot)
     assert not path.exists()
 
 
