@@ -15,7 +15,6 @@ from manila_repl.policies import (
     base,
     scheduler_stats,
     services,
-    share_access_rules,
     share_instances,
     share_replicas,
     share_snapshots,
@@ -24,8 +23,7 @@ from manila_repl.policies import (
 )
 
 _MODULES = (base, shares, share_types, share_replicas, share_instances,
-            availability_zones, scheduler_stats, services,
-            share_access_rules)
+            availability_zones, scheduler_stats, services)
 _MODULES += (share_snapshots,)
 
 _lock = threading.Lock()

@@ -26,9 +26,7 @@ def summary(request, share):
             'links': links(request, 'shares', share.id, share.project_id)}
 
 
-def detail(request, share, is_admin, version, rules_status=None):
-    """:param rules_status: {share_id: access_rules_status} (from
-        share/access_api.rules_status); a share absent reads active."""
+def detail(request, share, is_admin, version):
     instance = primary_instance(share)
     share_type = share.share_type
     type_name = share_type.name if share_type else None
@@ -65,8 +63,7 @@ def detail(request, share, is_admin, version, rules_status=None):
         view['share_type'] = share.share_type_id
         view['share_type_name'] = type_name
     if version >= (2, 10):
-        view['access_rules_status'] = (rules_status or {}).get(
-            share.id, 'active')
+        view['access_rules_status'] = 'active'
     if version >= (2, 11):
         view['replication_type'] = share.replication_type
         view['has_replicas'] = len(share.instances) > 1
@@ -96,15 +93,14 @@ def detail(request, share, is_admin, version, rules_status=None):
     return view
 
 
-def show(request, share, is_admin, version, rules_status=None):
-    return {'share': detail(request, share, is_admin, version,
-                            rules_status)}
+def show(request, share, is_admin, version):
+    return {'share': detail(request, share, is_admin, version)}
 
 
 def summary_list(request, shares):
     return {'shares': [summary(request, s) for s in shares]}
 
 
-def detail_list(request, shares, is_admin, version, rules_status=None):
-    return {'shares': [detail(request, s, is_admin, version, rules_status)
+def detail_list(request, shares, is_admin, version):
+    return {'shares': [detail(request, s, is_admin, version)
                        for s in shares]}
