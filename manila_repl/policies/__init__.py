@@ -15,6 +15,7 @@ from manila_repl.policies import (
     base,
     scheduler_stats,
     services,
+    share_access_rules,
     share_instances,
     share_replicas,
     share_snapshots,
@@ -23,7 +24,8 @@ from manila_repl.policies import (
 )
 
 _MODULES = (base, shares, share_types, share_replicas, share_instances,
-            availability_zones, scheduler_stats, services)
+            availability_zones, scheduler_stats, services,
+            share_access_rules)
 _MODULES += (share_snapshots,)
 
 _lock = threading.Lock()

@@ -1,6 +1,277 @@
 """Access rule flows: every instance of a share, from the active's manager.
+
+A rule (``share_access_rules``) has one map row per instance of its share
+(``share_instance_access_map``) carrying the rule's state on that
+instance: ``queued_to_apply`` -> ``applying`` -> ``active`` (or
+``error``), and ``queued_to_deny`` -> ``denying`` -> row deleted; the rule
+row goes with its last map row.
+
+``update_access`` hands the driver, for each available instance, the full
+list of rules that instance must allow: for a non-active replica of a
+``readable`` share every level is ``ro``; a non-active ``dr`` replica gets
+none (it is not exported); ``writable`` replicas are all active. Every
+write is conditional on the state read, so a deny or allow that arrives
+meanwhile is left for the cast it queued. One failing instance does not
+stop the others: its rules read ``error``.
 """
+from oslo_log import log as logging
+from oslo_utils import timeutils
+import sqlalchemy as sa
+
+from manila_repl import constants as c
+from manila_repl.db import models
+from manila_repl.db import session
+from manila_repl.share import views
+
+LOG = logging.getLogger(__name__)
+
+Rule = models.ShareAccessRule
+Map = models.ShareInstanceAccessMap
+Instance = models.ShareInstance
+Share = models.Share
+
+QUEUED_TO_APPLY = 'queued_to_apply'
+APPLYING = 'applying'
+ACTIVE = 'active'
+ERROR = 'error'
+QUEUED_TO_DENY = 'queued_to_deny'
+DENYING = 'denying'
+STATES = (QUEUED_TO_APPLY, APPLYING, ACTIVE, ERROR, QUEUED_TO_DENY,
+          DENYING)
+#: Map states that still need the manager.
+PENDING = (QUEUED_TO_APPLY, APPLYING, QUEUED_TO_DENY, DENYING)
+#: Map states whose rule the instance must allow.
+PRESENT = (QUEUED_TO_APPLY, APPLYING, ACTIVE)
+DENIED = (QUEUED_TO_DENY, DENYING)
+
+#: share.access_rules_status (2.10+).
+SHARE_ACTIVE = 'active'
+SHARE_SYNCING = 'syncing'
+SHARE_ERROR = 'error'
+
+NOT_SUPPORTED = 'access rules not supported by the driver'
+
+# Instances whose storage is gone or broken: nothing to apply there.
+_BROKEN = (c.STATUS_ERROR, c.STATUS_ERROR_DELETING)
+
+
+def rule_state(states):
+    """The state the API shows for a rule: the worst over its maps."""
+    states = set(states)
+    if not states:
+        return ACTIVE
+    if ERROR in states:
+        return ERROR
+    for state in (QUEUED_TO_DENY, DENYING, QUEUED_TO_APPLY, APPLYING):
+        if state in states:
+            return state
+    return ACTIVE
+
+
+def rules_status(states):
+    """share.access_rules_status from every map state of the share."""
+    states = set(states)
+    if ERROR in states:
+        return SHARE_ERROR
+    if states & set(PENDING):
+        return SHARE_SYNCING
+    return SHARE_ACTIVE
+
+
+def _rules_for(view, maps, rules):
+    """What the driver must make ``view`` allow."""
+    if view.replica_state != c.REPLICA_STATE_ACTIVE and \
+            view.replication_type == 'dr':
+        return []
+    readonly = (view.replica_state != c.REPLICA_STATE_ACTIVE and
+                view.replication_type == 'readable')
+    result = []
+    for access_id, state in sorted(maps.items()):
+        if state not in PRESENT:
+            continue
+        rule = rules[access_id]
+        result.append({'id': access_id, 'access_type': rule['access_type'],
+                       'access_to': rule['access_to'],
+                       'access_level': ('ro' if readonly
+                                        else rule['access_level'])})
+    return result
+
+
+def _load(share_id):
+    """(instance views, {instance_id: {access_id: state}}, rules) or None.
+    """
+    with session.reader() as r:
+        share = r.get(Share, share_id)
+        if share is None:
+            return None
+        instance_views = views.for_share(share)
+        rows = r.execute(
+            sa.select(Map.share_instance_id, Map.access_id, Map.state)
+            .join(Instance, Instance.id == Map.share_instance_id)
+            .where(Instance.share_id == share_id)).all()
+        rules = {row.id: {'access_type': row.access_type,
+                          'access_to': row.access_to,
+                          'access_level': row.access_level}
+                 for row in r.execute(
+                     sa.select(Rule.id, Rule.access_type, Rule.access_to,
+                               Rule.access_level)
+                     .where(Rule.share_id == share_id)).all()}
+    maps = {}
+    for instance_id, access_id, state in rows:
+        maps.setdefault(instance_id, {})[access_id] = state
+    return instance_views, maps, rules
+
+
+def _set(s, instance_id, access_ids, from_states, state):
+    if not access_ids:
+        return
+    s.execute(sa.update(Map)
+              .where(Map.share_instance_id == instance_id,
+                     Map.access_id.in_(access_ids),
+                     Map.state.in_(from_states))
+              .values(state=state, updated_at=timeutils.utcnow()))
+
+
+def _drop_denied(s, instance_id, access_ids, share_id):
+    """Delete the instance's denied maps, and rules left with none."""
+    if access_ids:
+        s.execute(sa.delete(Map).where(Map.share_instance_id == instance_id,
+                                       Map.access_id.in_(access_ids),
+                                       Map.state.in_(DENIED)))
+    s.execute(sa.delete(Rule).where(
+        Rule.share_id == share_id,
+        ~sa.exists().where(Map.access_id == Rule.id)))
+
+
+def _broken_instance(view, maps, share_id):
+    """An instance in error has nothing to apply: pending applies fail,
+    pending denies are done (its next update removes them anyway)."""
+    apply_ids = [a for a, st in maps.items()
+                 if st in (QUEUED_TO_APPLY, APPLYING)]
+    deny_ids = [a for a, st in maps.items() if st in DENIED]
+    if not (apply_ids or deny_ids):
+        return
+    with session.transaction() as s:
+        _set(s, view.id, apply_ids, (QUEUED_TO_APPLY, APPLYING), ERROR)
+        _drop_denied(s, view.id, deny_ids, share_id)
+
+
+def _apply_instance(driver, view, maps, rules, share_id):
+    apply_ids = [a for a, st in maps.items() if st == QUEUED_TO_APPLY]
+    deny_ids = [a for a, st in maps.items() if st == QUEUED_TO_DENY]
+    with session.transaction() as s:
+        _set(s, view.id, apply_ids, (QUEUED_TO_APPLY,), APPLYING)
+        _set(s, view.id, deny_ids, (QUEUED_TO_DENY,), DENYING)
+    maps = {a: (APPLYING if st == QUEUED_TO_APPLY else
+                DENYING if st == QUEUED_TO_DENY else st)
+            for a, st in maps.items()}
+    present = _rules_for(view, maps, rules)
+    present_ids = [a for a, st in maps.items() if st in PRESENT]
+    denied_ids = [a for a, st in maps.items() if st in DENIED]
+    try:
+        answer = driver.update_access(view, present) or {}
+    except NotImplementedError:
+        LOG.error('Access rules of instance %s: %s', view.id, NOT_SUPPORTED)
+        answer = None
+    except Exception:
+        LOG.exception('Updating the access rules of instance %s failed',
+                      view.id)
+        answer = None
+    with session.transaction() as s:
+        if answer is None:
+            # Every rule of the instance reads error, denied ones too: the
+            # driver may still allow them.
+            _set(s, view.id, present_ids + denied_ids,
+                 (APPLYING, ACTIVE, DENYING), ERROR)
+            return False
+        errors = [a for a in present_ids if answer.get(a) == ERROR]
+        fine = [a for a in present_ids if a not in errors]
+        _set(s, view.id, errors, (APPLYING, ACTIVE), ERROR)
+        _set(s, view.id, fine, (APPLYING,), ACTIVE)
+        _drop_denied(s, view.id, denied_ids, share_id)
+    return True
 
 
 def update_access(driver, share_id):
-    raise NotImplementedError
+    """Apply the share's rules on every available instance.
+
+    Instances in transition (creating, deleting, a promote) are skipped:
+    the flow that ends their transition runs this again.
+
+    :returns: {instance_id: True (applied) | False (failed)}.
+    """
+    loaded = _load(share_id)
+    if loaded is None:
+        LOG.info('Share %s is gone: no access rules to update', share_id)
+        return {}
+    instance_views, maps, rules = loaded
+    done = {}
+    for view in instance_views:
+        instance_maps = maps.get(view.id, {})
+        try:
+            if view.status in _BROKEN:
+                _broken_instance(view, instance_maps, share_id)
+            elif view.status == c.STATUS_AVAILABLE and view.host:
+                done[view.id] = _apply_instance(driver, view, instance_maps,
+                                                rules, share_id)
+        except Exception:
+            LOG.exception('Access rules of instance %s not updated', view.id)
+            done[view.id] = False
+    return done
+
+
+def add_instance_maps(instance_id):
+    """Map rows (queued_to_apply) on ``instance_id`` for every rule of its
+    share not being denied that has none there yet."""
+    with session.transaction() as s:
+        share_id = s.scalar(sa.select(Instance.share_id).where(
+            Instance.id == instance_id))
+        if share_id is None:
+            return 0
+        mapped = sa.select(Map.access_id).where(
+            Map.share_instance_id == instance_id)
+        live = sa.select(Map.access_id).where(Map.state.not_in(DENIED))
+        access_ids = s.scalars(
+            sa.select(Rule.id).where(Rule.share_id == share_id,
+                                     Rule.id.not_in(mapped),
+                                     Rule.id.in_(live))).all()
+        for access_id in access_ids:
+            s.add(Map(share_instance_id=instance_id, access_id=access_id,
+                      state=QUEUED_TO_APPLY))
+        return len(access_ids)
+
+
+def after_replica_added(driver, share_id, replica_id):
+    """A new replica gets every rule; never fails the replica add."""
+    try:
+        add_instance_maps(replica_id)
+        update_access(driver, share_id)
+    except Exception:
+        LOG.exception('Access rules of new replica %s not applied',
+                      replica_id)
+
+
+def after_promote(driver, share_id):
+    """Levels change with the active replica: re-apply everywhere; never
+    fails the promote."""
+    try:
+        update_access(driver, share_id)
+    except Exception:
+        LOG.exception('Access rules of share %s not re-applied after a '
+                      'promote', share_id)
+
+
+def pending_shares(backend_filter):
+    """Ids of shares with map rows still pending whose active instance
+    matches ``backend_filter`` (a SQL condition on Instance.host)."""
+    with session.reader() as r:
+        pending = (sa.select(Instance.share_id)
+                   .join(Map, Map.share_instance_id == Instance.id)
+                   .where(Map.state.in_(PENDING)))
+        return r.scalars(
+            sa.select(Instance.share_id).distinct()
+            .where(sa.or_(Instance.replica_state ==
+                          c.REPLICA_STATE_ACTIVE,
+                          Instance.replica_state.is_(None)),
+                   backend_filter,
+                   Instance.share_id.in_(pending))).all()

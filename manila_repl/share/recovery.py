@@ -17,6 +17,7 @@ from sqlalchemy import orm
 from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import session
+from manila_repl.share import access
 from manila_repl.share import lifecycle
 from manila_repl.share import replication
 from manila_repl.share import snapshots
@@ -95,6 +96,10 @@ def pending_work(backend):
         work.extend(('create_snapshot' if status == c.STATUS_CREATING
                      else 'delete_snapshot', snapshot_id)
                     for snapshot_id, status in rows)
+    # Access rules left queued, applying or denying, on shares whose
+    # active instance is ours (after the rest: a promote re-applies them).
+    work.extend(('update_access', share_id) for share_id in
+                access.pending_shares(_ours(Instance.host, backend)))
     return work
 
 
@@ -106,6 +111,7 @@ _FLOWS = {
     'delete_share_instance': lifecycle.delete_share_instance,
     'create_snapshot': snapshots.create_snapshot,
     'delete_snapshot': snapshots.delete_snapshot,
+    'update_access': access.update_access,
 }
 
 

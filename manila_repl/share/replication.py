@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import session
+from manila_repl.share import access
 from manila_repl.share import instance_db
 from manila_repl.share import snapshots
 
@@ -47,12 +48,16 @@ def add_replica(driver, replica_id):
             view.replication_type != 'writable':
         state = c.REPLICA_STATE_OUT_OF_SYNC
     with session.transaction() as s:
-        if instance_db.transition(
-                s, replica_id, c.STATUS_CREATING, status=c.STATUS_AVAILABLE,
-                replica_state=state, status_message=None,
-                last_sync_at=update.get('last_sync_at')):
+        added = instance_db.transition(
+            s, replica_id, c.STATUS_CREATING, status=c.STATUS_AVAILABLE,
+            replica_state=state, status_message=None,
+            last_sync_at=update.get('last_sync_at'))
+        if added:
             instance_db.set_export_locations(
                 s, replica_id, update.get('export_locations'))
+    if added:
+        # The new replica gets every rule (never fails the add).
+        access.after_replica_added(driver, replica.share_id, replica_id)
     _sync_snapshots(driver, replica_id)
 
 
@@ -164,6 +169,8 @@ def promote_replica(driver, replica_id):
         _fail_promote(share.id, replica_id, 'Promotion failed: %s' % e)
         return
     _finish_promote(share.id, replica_id, updates, share.replication_type)
+    # Levels follow the active replica (never fails the promote).
+    access.after_promote(driver, share.id)
 
 
 def save_status(s, replica_id, update):

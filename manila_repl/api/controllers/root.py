@@ -6,6 +6,7 @@ from manila_repl.api.controllers import (
     availability_zones,
     scheduler_stats,
     services,
+    share_access_rules,
     share_instances,
     share_replicas,
     share_snapshots,
@@ -33,6 +34,8 @@ pecan.route(V2Resources, 'os-availability-zone',
 pecan.route(V2Resources, 'scheduler-stats',
             scheduler_stats.SchedulerStatsController())
 pecan.route(V2Resources, 'os-services', services.OSServicesController())
+pecan.route(V2Resources, 'share-access-rules',
+            share_access_rules.ShareAccessRulesController())
 pecan.route(V2Resources, 'snapshots',
             share_snapshots.SnapshotsController())
 pecan.route(V2Resources, 'snapshot-instances',

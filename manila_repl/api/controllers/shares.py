@@ -7,10 +7,12 @@ from pecan import rest
 
 from manila_repl import api, exception, share_types
 from manila_repl.api import method, microversion, validation
+from manila_repl.api.controllers import share_access_rules as access
 from manila_repl.api.controllers import share_instances
 from manila_repl.api.schemas import shares as schema
 from manila_repl.api.views import export_locations as el_views
 from manila_repl.api.views import shares as views
+from manila_repl.share import access_api
 from manila_repl.share import api as share_api
 
 
@@ -95,7 +97,9 @@ class SharesController(rest.RestController):
     def detail(self):
         ctx, shares = self._list()
         return views.detail_list(pecan.request, shares, ctx.is_admin,
-                                 microversion.current())
+                                 microversion.current(),
+                                 access_api.rules_status(
+                                     s.id for s in shares))
 
     @method.expose()
     def get_one(self, share_id):
@@ -103,7 +107,8 @@ class SharesController(rest.RestController):
         ctx.can('share:get')
         share = share_api.get_share(ctx, share_id)
         return views.show(pecan.request, share, ctx.is_admin,
-                          microversion.current())
+                          microversion.current(),
+                          access_api.rules_status([share_id]))
 
     @method.expose()
     @validation.schema(schema.create)
@@ -160,6 +165,12 @@ class SharesController(rest.RestController):
         name, argument = next(iter(body.items()))
         if name in schema.UNSUPPORTED_ACTIONS:
             raise exception.NotImplementedYet(feature=f'Share action {name}')
+        if name in ('allow_access', 'os-allow_access'):
+            return access.allow_access(ctx, share_id, argument or {})
+        if name in ('deny_access', 'os-deny_access'):
+            return access.deny_access(ctx, share_id, argument or {})
+        if name in ('access_list', 'os-access_list'):
+            return access.access_list(ctx, share_id)
         if name in ('reset_status', 'os-reset_status'):
             ctx.can('share:reset_status')
             validation.validate(schema.reset_status, argument)

@@ -49,16 +49,18 @@ create = {
 
 #: Actions Manila has that this service does not implement (501).
 UNSUPPORTED_ACTIONS = (
-    'extend', 'os-extend', 'shrink', 'os-shrink', 'allow_access',
-    'os-allow_access', 'deny_access', 'os-deny_access', 'access_list',
-    'os-access_list', 'unmanage', 'revert', 'soft_delete', 'restore',
+    'extend', 'os-extend', 'shrink', 'os-shrink', 'unmanage', 'revert',
+    'soft_delete', 'restore',
     'migration_start', 'migration_complete', 'migration_cancel',
     'migration_get_progress', 'reset_task_state', 'update_access_metadata',
 )
 ACTIONS = ('reset_status', 'os-reset_status', 'force_delete',
            'os-force_delete')
+ACCESS_ACTIONS = ('allow_access', 'os-allow_access', 'deny_access',
+                  'os-deny_access', 'access_list', 'os-access_list')
 
-action = schemas.one_action(ACTIONS + UNSUPPORTED_ACTIONS)
+action = schemas.one_action(ACTIONS + ACCESS_ACTIONS +
+                            UNSUPPORTED_ACTIONS)
 
 reset_status = {
     'type': 'object',

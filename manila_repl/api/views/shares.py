@@ -26,7 +26,9 @@ def summary(request, share):
             'links': links(request, 'shares', share.id, share.project_id)}
 
 
-def detail(request, share, is_admin, version):
+def detail(request, share, is_admin, version, rules_status=None):
+    """:param rules_status: {share_id: access_rules_status} (from
+        share/access_api.rules_status); a share absent reads active."""
     instance = primary_instance(share)
     share_type = share.share_type
     type_name = share_type.name if share_type else None
@@ -63,7 +65,8 @@ def detail(request, share, is_admin, version):
         view['share_type'] = share.share_type_id
         view['share_type_name'] = type_name
     if version >= (2, 10):
-        view['access_rules_status'] = 'active'
+        view['access_rules_status'] = (rules_status or {}).get(
+            share.id, 'active')
     if version >= (2, 11):
         view['replication_type'] = share.replication_type
         view['has_replicas'] = len(share.instances) > 1
@@ -93,14 +96,15 @@ def detail(request, share, is_admin, version):
     return view
 
 
-def show(request, share, is_admin, version):
-    return {'share': detail(request, share, is_admin, version)}
+def show(request, share, is_admin, version, rules_status=None):
+    return {'share': detail(request, share, is_admin, version,
+                            rules_status)}
 
 
 def summary_list(request, shares):
     return {'shares': [summary(request, s) for s in shares]}
 
 
-def detail_list(request, shares, is_admin, version):
-    return {'shares': [detail(request, s, is_admin, version)
+def detail_list(request, shares, is_admin, version, rules_status=None):
+    return {'shares': [detail(request, s, is_admin, version, rules_status)
                        for s in shares]}

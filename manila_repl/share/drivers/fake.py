@@ -52,7 +52,7 @@ def _injected(func):
 
 
 class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
-                      driver.SnapshotMixin):
+                      driver.AccessMixin):
 
     def __init__(self, configuration, conf, backend_name):
         super().__init__(configuration, conf, backend_name)
@@ -197,40 +197,6 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         except FileNotFoundError:
             pass
 
-    # -- snapshots ---------------------------------------------------------
-    def _snapshot_path(self, snapshot_instance):
-        # <root>/<backend>/snapshots/<snapshot instance id>.json (our uuid).
-        view = snapshot_instance['share_instance']
-        return os.path.join(self._dir(view.backend_name), 'snapshots',
-                            snapshot_instance['id'] + '.json')
-
-    @_injected
-    def create_snapshot(self, snapshot_instance):
-        view = snapshot_instance['share_instance']
-        self._require(view)
-        data = self._read(self._path(view))
-        if data is None:
-            raise exception.ShareDriverError(
-                reason='share instance %s has no storage' % view.id)
-        path = self._snapshot_path(snapshot_instance)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        self._write(path, {
-            'id': snapshot_instance['id'],
-            'snapshot_id': snapshot_instance['snapshot_id'],
-            'share_instance_id': view.id,
-            'size': snapshot_instance['size'],
-            'generation': data['generation']})
-        return {'provider_location': 'fake:/%s/snapshots/%s' % (
-            view.backend_name, snapshot_instance['id'])}
-
-    @_injected
-    def delete_snapshot(self, snapshot_instance):
-        self._require(snapshot_instance['share_instance'])
-        try:
-            os.unlink(self._snapshot_path(snapshot_instance))
-        except FileNotFoundError:
-            pass
-
     # -- replication -------------------------------------------------------
     def _copy(self, source, target):
         """Sync ``target`` from ``source``; returns the sync time."""
@@ -315,3 +281,18 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         age = (timeutils.utcnow() - synced).total_seconds()
         state = driver.IN_SYNC if age <= self._rpo() else driver.OUT_OF_SYNC
         return {'replica_state': state, 'last_sync_at': synced}
+
+    # -- access rules ------------------------------------------------------
+    def access_path(self, view):
+        """``<root>/<backend>/access/<instance_id>.json``: the rules the
+        instance's export allows."""
+        return os.path.join(self._dir(view.backend_name), 'access',
+                            view.id + '.json')
+
+    @_injected
+    def update_access(self, share_instance, access_rules):
+        self._require(share_instance)
+        path = self.access_path(share_instance)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self._write(path, [dict(r) for r in access_rules])
+        return None

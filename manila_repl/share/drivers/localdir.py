@@ -132,7 +132,7 @@ def _check_id(value, what='instance'):
 
 
 class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
-                          driver.SnapshotMixin):
+                          driver.AccessMixin):
 
     def __init__(self, configuration, conf, backend_name):
         super().__init__(configuration, conf, backend_name)
@@ -359,19 +359,13 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         return total
 
     # -- snapshots (one read-only copy per instance) -----------------------
-    def create_snapshot(self, snapshot_instance):
+    def create_snapshot(self, share_instance, snapshot_id):
         """Snapshot an instance's data: a read-only reflink clone (a full
-        copy where the file system cannot clone). Idempotent.
-
-        ``snapshot_instance``: the contract's dict (driver.SnapshotMixin);
-        the copy is named after the snapshot, under the share instance.
-        """
-        share_instance = snapshot_instance['share_instance']
-        snapshot_id = snapshot_instance['snapshot_id']
+        copy where the file system cannot clone). Idempotent."""
         self._require(share_instance)
         target = self._snapshot_path(share_instance, snapshot_id)
         if os.path.isdir(target):
-            return {'provider_location': target}
+            return {'path': target}
         source = self.share_path(share_instance)
         if not os.path.isdir(source):
             raise exception.ShareDriverError(
@@ -387,13 +381,11 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                     mode = os.lstat(full).st_mode
                     os.chmod(full, mode & ~0o222)
         os.rename(tmp, target)
-        return {'provider_location': target}
+        return {'path': target}
 
-    def delete_snapshot(self, snapshot_instance):
-        share_instance = snapshot_instance['share_instance']
+    def delete_snapshot(self, share_instance, snapshot_id):
         self._require(share_instance)
-        _rmtree(self._snapshot_path(share_instance,
-                                    snapshot_instance['snapshot_id']))
+        _rmtree(self._snapshot_path(share_instance, snapshot_id))
 
     # -- replication -------------------------------------------------------
     def _sync(self, source, target):
@@ -505,6 +497,14 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         # lost, or a new backend) is re-seeded by the same full sync.
         synced, used = self._sync(active, share_instance)
         return self._state(synced, used, share_instance)
+
+    # -- access rules ------------------------------------------------------
+    def update_access(self, share_instance, access_rules):
+        """Exports are plain paths: the rules are only recorded in the
+        instance's metadata (every rule active)."""
+        self._update_meta(share_instance,
+                          access_rules=[dict(r) for r in access_rules])
+        return None
 
     # -- helpers for tests and tools ---------------------------------------
     def last_sync_at(self, share_instance):

@@ -70,7 +70,8 @@ READABLE = 'readable'
 REPLICATION_TYPES = 'readable dr'
 
 
-class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin):
+class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
+                       driver.AccessMixin):
 
     def __init__(self, configuration, conf, backend_name):
         # Registers this module's options in the section (they were added
@@ -319,6 +320,15 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin):
             self._prune_source(_without_sibling(
                 _source_view(active, share_instance), share_instance.id),
                 src, {})
+
+    def update_access(self, share_instance, access_rules):
+        """Exports are plain subvolume paths: nothing to enforce; the rules
+        are recorded in memory for inspection (every rule active)."""
+        if not hasattr(self, 'access_rules'):
+            self.access_rules = {}
+        self.access_rules[share_instance.id] = [dict(r)
+                                                for r in access_rules]
+        return None
 
     def update_replica_status(self, share_instance):
         view = share_instance
