@@ -167,8 +167,10 @@ def create_snapshot(context, share_id, name=None, description=None,
                        '%s' % (share_id, active.status if active else
                                'without an instance'))
         snapshot = Snapshot(
-            share_id=share_id, project_id=context.project_id,
-            user_id=context.user_id or context.project_id,
+            share_id=share_id,
+            project_id=context.project_id or share.project_id,
+            user_id=(context.user_id or context.project_id or
+                     share.user_id),
             display_name=name, display_description=description,
             size=share.size, share_proto=share.share_proto)
         s.add(snapshot)

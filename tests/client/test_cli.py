@@ -181,10 +181,11 @@ def test_errors_are_one_line_and_exit_1(cli, all_in_one, share):
     extend = cli('share', 'extend', share['id'], '2', expect=1)
     assert extend.stderr.strip() == (
         'Share action extend is not implemented by this service.')
+    # Served, but this share's type has no snapshot_support (Manila: 422).
     snapshot = cli('snapshot', 'create', share['id'], expect=1)
     assert snapshot.stderr.strip() == (
-        'The resource could not be found. (POST %s/snapshots)'
-        % all_in_one.endpoint)
+        'Snapshots cannot be created for share %s since it does not have '
+        'that capability.' % share['id'])
 
     refused = cli('share', 'list', expect=1, env_update={
         'MANILA_REPL_ENDPOINT': 'http://127.0.0.1:9/v2'})

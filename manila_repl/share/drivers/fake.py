@@ -52,7 +52,7 @@ def _injected(func):
 
 
 class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
-                      driver.AccessMixin):
+                      driver.AccessMixin, driver.SnapshotMixin):
 
     def __init__(self, configuration, conf, backend_name):
         super().__init__(configuration, conf, backend_name)
@@ -194,6 +194,40 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         self._require(share_instance)
         try:
             os.unlink(self._path(share_instance))
+        except FileNotFoundError:
+            pass
+
+    # -- snapshots ---------------------------------------------------------
+    def _snapshot_path(self, snapshot_instance):
+        # <root>/<backend>/snapshots/<snapshot instance id>.json (our uuid).
+        view = snapshot_instance['share_instance']
+        return os.path.join(self._dir(view.backend_name), 'snapshots',
+                            snapshot_instance['id'] + '.json')
+
+    @_injected
+    def create_snapshot(self, snapshot_instance):
+        view = snapshot_instance['share_instance']
+        self._require(view)
+        data = self._read(self._path(view))
+        if data is None:
+            raise exception.ShareDriverError(
+                reason='share instance %s has no storage' % view.id)
+        path = self._snapshot_path(snapshot_instance)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self._write(path, {
+            'id': snapshot_instance['id'],
+            'snapshot_id': snapshot_instance['snapshot_id'],
+            'share_instance_id': view.id,
+            'size': snapshot_instance['size'],
+            'generation': data['generation']})
+        return {'provider_location': 'fake:/%s/snapshots/%s' % (
+            view.backend_name, snapshot_instance['id'])}
+
+    @_injected
+    def delete_snapshot(self, snapshot_instance):
+        self._require(snapshot_instance['share_instance'])
+        try:
+            os.unlink(self._snapshot_path(snapshot_instance))
         except FileNotFoundError:
             pass
 

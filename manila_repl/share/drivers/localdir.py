@@ -132,7 +132,7 @@ def _check_id(value, what='instance'):
 
 
 class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
-                          driver.AccessMixin):
+                          driver.AccessMixin, driver.SnapshotMixin):
 
     def __init__(self, configuration, conf, backend_name):
         super().__init__(configuration, conf, backend_name)
@@ -359,13 +359,19 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         return total
 
     # -- snapshots (one read-only copy per instance) -----------------------
-    def create_snapshot(self, share_instance, snapshot_id):
+    def create_snapshot(self, snapshot_instance):
         """Snapshot an instance's data: a read-only reflink clone (a full
-        copy where the file system cannot clone). Idempotent."""
+        copy where the file system cannot clone). Idempotent.
+
+        ``snapshot_instance``: the contract's dict (driver.SnapshotMixin);
+        the copy is named after the snapshot, under the share instance.
+        """
+        share_instance = snapshot_instance['share_instance']
+        snapshot_id = snapshot_instance['snapshot_id']
         self._require(share_instance)
         target = self._snapshot_path(share_instance, snapshot_id)
         if os.path.isdir(target):
-            return {'path': target}
+            return {'provider_location': target}
         source = self.share_path(share_instance)
         if not os.path.isdir(source):
             raise exception.ShareDriverError(
@@ -381,11 +387,13 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                     mode = os.lstat(full).st_mode
                     os.chmod(full, mode & ~0o222)
         os.rename(tmp, target)
-        return {'path': target}
+        return {'provider_location': target}
 
-    def delete_snapshot(self, share_instance, snapshot_id):
+    def delete_snapshot(self, snapshot_instance):
+        share_instance = snapshot_instance['share_instance']
         self._require(share_instance)
-        _rmtree(self._snapshot_path(share_instance, snapshot_id))
+        _rmtree(self._snapshot_path(share_instance,
+                                    snapshot_instance['snapshot_id']))
 
     # -- replication -------------------------------------------------------
     def _sync(self, source, target):
