@@ -90,6 +90,19 @@ class ShareDriverError(ManilaReplException):
     message = 'Share driver failed: %(reason)s'
 
 
+class ShareShrinkingPossibleDataLoss(ManilaReplException):
+    message = ('Shrinking share instance %(instance_id)s to %(new_size)s GiB '
+               'would lose data: %(reason)s')
+
+
+class OverQuota(ManilaReplException):
+    """A request would take a project over one of its quotas (413, with
+    Manila's ``retryAfter``)."""
+    message = 'Quota exceeded for resources: %(resources)s. %(detail)s'
+    code = 413
+    headers = {'Retry-After': '0'}
+
+
 # -- raised by the REST API layer -----------------------------------------
 
 class PolicyNotAuthorized(NotAuthorized):

@@ -28,9 +28,13 @@ def fault_body(code, message):
 
 
 def fault_response(code, message, headers=None):
+    body = fault_body(code, message)
+    if code in (413, 429) and headers and headers.get('Retry-After'):
+        # Manila's overLimit also says when to retry.
+        body[FAULT_NAMES[code]]['retryAfter'] = headers['Retry-After']
     response = webob.Response(
         status=code, content_type='application/json', charset='UTF-8',
-        body=json.dumps(fault_body(code, message)).encode())
+        body=json.dumps(body).encode())
     if headers:
         response.headers.update(headers)
     return response
@@ -42,7 +46,8 @@ def from_exception(exc):
     if isinstance(exc, exception.ManilaReplException):
         code = exc.code if 400 <= exc.code < 600 else 500
         message = exc.msg if code != 500 else INTERNAL_ERROR
-        return fault_response(code, message)
+        return fault_response(code, message,
+                              getattr(exc, 'headers', None))
     if isinstance(exc, webob.exc.HTTPException):
         code = exc.code
         if code < 400:

@@ -9,6 +9,7 @@ from manila_repl.conf import api
 from manila_repl.conf import backend
 from manila_repl.conf import database
 from manila_repl.conf import default
+from manila_repl.conf import quota
 from manila_repl.conf import scheduler
 from manila_repl.conf import share
 
@@ -19,6 +20,7 @@ api.register_opts(CONF)
 database.register_opts(CONF)
 scheduler.register_opts(CONF)
 share.register_opts(CONF)
+quota.register_opts(CONF)
 
 # Per-backend sections are registered on demand, by backend name.
 backend_config = backend.backend_config

@@ -3,6 +3,7 @@ from manila_repl.conf import api
 from manila_repl.conf import backend
 from manila_repl.conf import database
 from manila_repl.conf import default
+from manila_repl.conf import quota
 from manila_repl.conf import scheduler
 from manila_repl.conf import share
 
@@ -14,7 +15,8 @@ def list_opts():
     from manila_repl.share.drivers import localdir  # noqa: F401
 
     result = []
-    for module in (default, api, database, scheduler, share, backend):
+    for module in (default, api, database, scheduler, share, quota,
+                   backend):
         for group, group_opts in module.list_opts().items():
             result.append((group, group_opts))
     return result

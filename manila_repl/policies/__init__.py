@@ -13,6 +13,7 @@ from manila_repl import exception
 from manila_repl.policies import (
     availability_zones,
     base,
+    quota_sets,
     scheduler_stats,
     services,
     share_access_rules,
@@ -27,6 +28,7 @@ _MODULES = (base, shares, share_types, share_replicas, share_instances,
             availability_zones, scheduler_stats, services,
             share_access_rules)
 _MODULES += (share_snapshots,)
+_MODULES += (quota_sets,)
 
 _lock = threading.Lock()
 _enforcer = None

@@ -17,6 +17,7 @@ from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import session
 from manila_repl import exception
+from manila_repl import quotas
 from manila_repl.scheduler import rpcapi as scheduler_rpcapi
 from manila_repl.share import rpcapi as share_rpcapi
 
@@ -178,6 +179,7 @@ def create_share(context, size, share_proto, share_type, name=None,
                            else None))
         s.add(instance)
         s.flush()
+        quotas.check_share(s, share)
         share_id, instance_id = share.id, instance.id
     _cast(lambda: _scheduler_rpc().create_share_instance(context,
                                                          instance_id),
@@ -330,6 +332,7 @@ def create_replica(context, share_id, availability_zone=None,
                                share.replication_type == 'readable'))
         s.add(replica)
         s.flush()
+        quotas.check_replica(s, share.project_id)
         replica_id = replica.id
     _cast(lambda: _scheduler_rpc().create_replica(context, replica_id,
                                                   only_host=only_host),

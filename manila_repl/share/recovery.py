@@ -21,6 +21,7 @@ from manila_repl.share import access
 from manila_repl.share import lifecycle
 from manila_repl.share import replication
 from manila_repl.share import snapshots
+from manila_repl.share import resize
 
 LOG = logging.getLogger(__name__)
 Instance = models.ShareInstance
@@ -100,6 +101,8 @@ def pending_work(backend):
     # active instance is ours (after the rest: a promote re-applies them).
     work.extend(('update_access', share_id) for share_id in
                 access.pending_shares(_ours(Instance.host, backend)))
+    # Extends and shrinks of shares whose active replica is ours.
+    work.extend(resize.pending_work(backend))
     return work
 
 
@@ -112,6 +115,7 @@ _FLOWS = {
     'create_snapshot': snapshots.create_snapshot,
     'delete_snapshot': snapshots.delete_snapshot,
     'update_access': access.update_access,
+    'resize_share': resize.resume,
 }
 
 

@@ -178,9 +178,10 @@ def test_errors_are_one_line_and_exit_1(cli, all_in_one, share):
     assert len(missing.stderr.strip().splitlines()) == 1
 
     # Not served yet: the service's answer, exit 1.
-    extend = cli('share', 'extend', share['id'], '2', expect=1)
-    assert extend.stderr.strip() == (
-        'Share action extend is not implemented by this service.')
+    # Served: extending a 1 GiB share to 1 GiB is a 400.
+    extend = cli('share', 'extend', share['id'], '1', expect=1)
+    assert 'must be greater than the current size' in extend.stderr
+    assert len(extend.stderr.strip().splitlines()) == 1
     # Served, but this share's type has no snapshot_support (Manila: 422).
     snapshot = cli('snapshot', 'create', share['id'], expect=1)
     assert snapshot.stderr.strip() == (

@@ -4,6 +4,7 @@ import pecan
 from manila_repl.api import method
 from manila_repl.api.controllers import (
     availability_zones,
+    quota_sets,
     scheduler_stats,
     services,
     share_access_rules,
@@ -40,6 +41,10 @@ pecan.route(V2Resources, 'snapshots',
             share_snapshots.SnapshotsController())
 pecan.route(V2Resources, 'snapshot-instances',
             share_snapshots.SnapshotInstancesController())
+pecan.route(V2Resources, 'quota-sets',
+            quota_sets.QuotaSetsController())
+pecan.route(V2Resources, 'os-quota-sets',
+            quota_sets.OSQuotaSetsController())
 
 _PROJECT_SCOPED = V2Resources()
 

@@ -14,6 +14,7 @@ from manila_repl.api.views import export_locations as el_views
 from manila_repl.api.views import shares as views
 from manila_repl.share import access_api
 from manila_repl.share import api as share_api
+from manila_repl.share import resize_api
 
 
 def _export_location_instances(share, version):
@@ -68,6 +69,26 @@ def _list_filters(ctx, params):
                                               params['all_tenants'])
                         and ctx.can('share:list_all_projects', fatal=False))
     return filters, all_projects
+
+
+def _resize(ctx, share_id, name, argument):
+    """extend / shrink: every replica; 202, the work is the manager's."""
+    is_extend = name in ('extend', 'os-extend')
+    ctx.can('share:extend' if is_extend else 'share:shrink')
+    validation.validate(schema.extend if is_extend else schema.shrink,
+                        argument)
+    if is_extend:
+        force = argument.get('force')
+        force = (validation.bool_param('force', force)
+                 if force is not None and microversion.at_least('2.64')
+                 else False)
+        if force and not ctx.is_admin:
+            raise exception.NotAuthorized(
+                'Only an administrator may extend a share with force.')
+        resize_api.extend_share(ctx, share_id, argument['new_size'],
+                                force=force)
+    else:
+        resize_api.shrink_share(ctx, share_id, argument['new_size'])
 
 
 class SharesController(rest.RestController):
@@ -171,6 +192,8 @@ class SharesController(rest.RestController):
             return access.deny_access(ctx, share_id, argument or {})
         if name in ('access_list', 'os-access_list'):
             return access.access_list(ctx, share_id)
+        if name in schema.RESIZE_ACTIONS:
+            return _resize(ctx, share_id, name, argument or {})
         if name in ('reset_status', 'os-reset_status'):
             ctx.can('share:reset_status')
             validation.validate(schema.reset_status, argument)

@@ -49,17 +49,32 @@ create = {
 
 #: Actions Manila has that this service does not implement (501).
 UNSUPPORTED_ACTIONS = (
-    'extend', 'os-extend', 'shrink', 'os-shrink', 'unmanage', 'revert',
+    'unmanage', 'revert',
     'soft_delete', 'restore',
     'migration_start', 'migration_complete', 'migration_cancel',
     'migration_get_progress', 'reset_task_state', 'update_access_metadata',
 )
 ACTIONS = ('reset_status', 'os-reset_status', 'force_delete',
            'os-force_delete')
+RESIZE_ACTIONS = ('extend', 'os-extend', 'shrink', 'os-shrink')
+_NEW_SIZE = {'type': ['integer', 'string'], 'minimum': 1,
+             'maximum': MAX_SIZE_GB, 'pattern': r'^\s*[0-9]{1,10}\s*$'}
+extend = {
+    'type': 'object',
+    'properties': {'new_size': _NEW_SIZE,
+                   'force': {'anyOf': [schemas.BOOLEAN_LIKE,
+                                       {'type': 'null'}]}},
+    'required': ['new_size'],
+}
+shrink = {
+    'type': 'object',
+    'properties': {'new_size': _NEW_SIZE},
+    'required': ['new_size'],
+}
 ACCESS_ACTIONS = ('allow_access', 'os-allow_access', 'deny_access',
                   'os-deny_access', 'access_list', 'os-access_list')
 
-action = schemas.one_action(ACTIONS + ACCESS_ACTIONS +
+action = schemas.one_action(ACTIONS + RESIZE_ACTIONS + ACCESS_ACTIONS +
                             UNSUPPORTED_ACTIONS)
 
 reset_status = {

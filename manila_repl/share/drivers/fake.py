@@ -52,7 +52,8 @@ def _injected(func):
 
 
 class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
-                      driver.AccessMixin, driver.SnapshotMixin):
+                      driver.AccessMixin, driver.SnapshotMixin,
+                      driver.ResizeMixin):
 
     def __init__(self, configuration, conf, backend_name):
         super().__init__(configuration, conf, backend_name)
@@ -196,6 +197,33 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
             os.unlink(self._path(share_instance))
         except FileNotFoundError:
             pass
+
+    # -- resize ------------------------------------------------------------
+    def _resize(self, share_instance, new_size):
+        self._require(share_instance)
+        path = self._path(share_instance)
+        data = self._read(path)
+        if data is None:
+            raise exception.ShareDriverError(
+                reason='instance %s has no storage' % share_instance.id)
+        data['size'] = new_size
+        self._write(path, data)
+
+    @_injected
+    def extend_share(self, share_instance, new_size):
+        self._resize(share_instance, new_size)
+
+    @_injected
+    def shrink_share(self, share_instance, new_size):
+        """Refused when the instance's ``used`` GiB (absent: 0) exceed the
+        new size."""
+        self._require(share_instance)
+        data = self._read(self._path(share_instance)) or {}
+        if data.get('used', 0) > new_size:
+            raise exception.ShareShrinkingPossibleDataLoss(
+                instance_id=share_instance.id, new_size=new_size,
+                reason='%s GiB are used' % data['used'])
+        self._resize(share_instance, new_size)
 
     # -- snapshots ---------------------------------------------------------
     def _snapshot_path(self, snapshot_instance):

@@ -132,7 +132,8 @@ def _check_id(value, what='instance'):
 
 
 class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
-                          driver.AccessMixin, driver.SnapshotMixin):
+                          driver.AccessMixin, driver.SnapshotMixin,
+                          driver.ResizeMixin):
 
     def __init__(self, configuration, conf, backend_name):
         super().__init__(configuration, conf, backend_name)
@@ -357,6 +358,22 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                     else:
                         total += entry.stat(follow_symlinks=False).st_size
         return total
+
+    # -- resize (the size is bookkeeping: a directory has no limit) --------
+    def extend_share(self, share_instance, new_size):
+        self._require(share_instance)
+        self._update_meta(share_instance, size=new_size)
+
+    def shrink_share(self, share_instance, new_size):
+        """Refused when the instance's files take more than the new
+        size."""
+        self._require(share_instance)
+        used = self.usage(share_instance)
+        if used > new_size * _GIB:
+            raise exception.ShareShrinkingPossibleDataLoss(
+                instance_id=share_instance.id, new_size=new_size,
+                reason='%d bytes are used' % used)
+        self._update_meta(share_instance, size=new_size)
 
     # -- snapshots (one read-only copy per instance) -----------------------
     def create_snapshot(self, snapshot_instance):

@@ -135,7 +135,7 @@ def test_actions(client, db):
                  {'reset_status': None}, {'fly': None}, {},
                  {'reset_status': {'status': 'error'}, 'force_delete': None}):
         assert_fault(client.post(path, body, status=400), 400, 'badRequest')
-    assert_fault(client.post(path, {'extend': {'new_size': 2}},
+    assert_fault(client.post(path, {'unmanage': None},
                              status=501), 501, 'notImplemented')
     assert_fault(client.post(path, {'force_delete': None}, roles='member',
                              status=403), 403, 'forbidden')

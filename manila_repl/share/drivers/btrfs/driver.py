@@ -71,7 +71,7 @@ REPLICATION_TYPES = 'readable dr'
 
 
 class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
-                       driver.AccessMixin):
+                       driver.AccessMixin, driver.ResizeMixin):
 
     def __init__(self, configuration, conf, backend_name):
         # Registers this module's options in the section (they were added
@@ -192,6 +192,52 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         store.require()
         with self._lock(share_instance):
             store.remove_instance(share_instance.id)
+
+    # -- resize: the qgroup limit of every replica (not replicated) -------
+    @staticmethod
+    def _data_subvolume(store, view):
+        """The subvolume holding an instance's data: its own writable
+        one (an active replica), else its newest received snapshot; None
+        before its first sync."""
+        path = store.share_path(view.id)
+        if store.kind(path) == 'dir':
+            return path
+        names = store.snapshots(view.id)
+        return store.snapshot_path(view.id, names[-1]) if names else None
+
+    @staticmethod
+    def referenced(store, path):
+        """Bytes referenced by a subvolume (its qgroup's rfer)."""
+        out = store.btrfs('qgroup', 'show', '-rf', '--raw', path)
+        for line in reversed(out.splitlines()):
+            fields = line.split()
+            if len(fields) >= 2 and '/' in fields[0] and \
+                    fields[1].isdigit():
+                return int(fields[1])
+        raise exception.ShareDriverError(
+            reason='no qgroup usage of %s in %r' % (path, out))
+
+    def _limit(self, view, new_size, shrink):
+        store = self._store(view.backend_name)
+        store.require()
+        with self._lock(view):
+            path = self._data_subvolume(store, view)
+            if path is None:
+                # Not synced yet: its first sync sets the share's size.
+                return
+            if shrink:
+                used = self.referenced(store, path)
+                if used > new_size * 1024 ** 3:
+                    raise exception.ShareShrinkingPossibleDataLoss(
+                        instance_id=view.id, new_size=new_size,
+                        reason='%d bytes are referenced' % used)
+            store.btrfs('qgroup', 'limit', '%dG' % new_size, path)
+
+    def extend_share(self, share_instance, new_size):
+        self._limit(share_instance, new_size, shrink=False)
+
+    def shrink_share(self, share_instance, new_size):
+        self._limit(share_instance, new_size, shrink=True)
 
     # -- the chain ---------------------------------------------------------
     def _transfer(self, source, snapshot, target, directory, parent):
