@@ -125,6 +125,37 @@ def test_create_share_quota_and_stats(drivers, loops):
     drivers['bt1'].delete_share(view)          # already gone: success
 
 
+def _limit_of(root):
+    show = subprocess.run(['btrfs', 'qgroup', 'show', '-ref', root],
+                          capture_output=True, text=True, check=True).stdout
+    return show.splitlines()[-1].split()[3]
+
+
+def test_extend_and_shrink_set_every_replicas_qgroup_limit(
+        drivers, loops, monkeypatch):
+    share = Share([('bt1', 'active'), ('bt2', 'out_of_sync')])
+    a, r = share.view('bt1'), share.view('bt2')
+    drivers['bt1'].create_share(a)
+    drivers['bt1'].add_replica(a, r)
+    roots = [path(loops, 'bt1', a.id),
+             os.path.realpath(path(loops, 'bt2', r.id))]
+    assert [_limit_of(p) for p in roots] == ['1.00GiB', '1.00GiB']
+    for view in (a, r):
+        drivers['bt1'].extend_share(view, 3)
+    assert [_limit_of(p) for p in roots] == ['3.00GiB', '3.00GiB']
+    for view in (a, r):
+        drivers['bt1'].shrink_share(view, 2)
+    assert [_limit_of(p) for p in roots] == ['2.00GiB', '2.00GiB']
+    # Referenced data over the new size: refused, nothing changed.
+    monkeypatch.setattr(type(drivers['bt1']), 'referenced',
+                        staticmethod(lambda store, p: 5 << 30))
+    with pytest.raises(exception.ShareShrinkingPossibleDataLoss):
+        drivers['bt1'].shrink_share(a, 1)
+    assert _limit_of(roots[0]) == '2.00GiB'
+    drivers['bt1'].remove_replica(share.view('bt2'))
+    drivers['bt1'].delete_share(share.view('bt1'))
+
+
 def test_replicate_failover_failback_and_unreachable_old_active(
         drivers, loops):
     share = Share([('bt1', 'active'), ('bt2', 'out_of_sync')])

@@ -199,6 +199,22 @@ def test_create_and_delete_share(drivers, share):
     drivers['az1'].delete_share(share.view('az1'))
 
 
+def test_extend_and_shrink_every_replica(drivers, share, monkeypatch):
+    drivers['az1'].add_replica(share.view('az1'), share.view('az2'))
+    meta = [drivers['az1']._meta_path(share.view(az))
+            for az in ('az1', 'az2')]
+    for az in ('az1', 'az2'):
+        drivers['az1'].extend_share(share.view(az), 4)
+    assert [drivers['az1']._read(p)['size'] for p in meta] == [4, 4]
+    for az in ('az1', 'az2'):
+        drivers['az1'].shrink_share(share.view(az), 2)
+    assert [drivers['az1']._read(p)['size'] for p in meta] == [2, 2]
+    monkeypatch.setattr(drivers['az1'], 'usage', lambda view: 3 << 30)
+    with pytest.raises(exception.ShareShrinkingPossibleDataLoss):
+        drivers['az1'].shrink_share(share.view('az1'), 2)
+    assert drivers['az1']._read(meta[0])['size'] == 2
+
+
 def test_replicas_follow_writes_deletes_and_modes(drivers, share):
     active = pathlib.Path(share.path('az1'))
     populate(active)
