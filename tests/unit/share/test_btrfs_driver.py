@@ -326,3 +326,34 @@ def test_failed_receive_leaves_no_partial_subvolume(drivers, loops):
     os.unlink(filler)
     drivers['bt1'].remove_replica(share.view('bt2'))
     drivers['bt1'].delete_share(share.view('bt1'))
+
+
+def test_promote_succeeds_when_the_old_actives_final_transfer_fails(
+        drivers, loops):
+    """The old active answers but its final transfer fails (the target is
+    full): the promote still succeeds on the last synced data, and the old
+    active, read-only now, reads error until it is re-seeded."""
+    share = Share([('bt1', 'active'), ('bt2', 'out_of_sync')])
+    a, r = share.view('bt1'), share.view('bt2')
+    drivers['bt1'].create_share(a)
+    write(path(loops, 'bt1', a.id), {'synced': b'kept'})
+    drivers['bt1'].add_replica(a, r)
+    synced = btrfs_loop.tree_digest(path(loops, 'bt1', a.id))
+    filler = os.path.join(loops['bt2'].mount_point, 'filler')
+    st = os.statvfs(loops['bt2'].mount_point)
+    subprocess.run(['fallocate', '-l', '%dM' % (
+        (st.f_frsize * st.f_bavail >> 20) - 20), filler], check=True)
+    try:
+        with open(os.path.join(path(loops, 'bt1', a.id), 'late'),
+                  'wb') as f:
+            for _ in range(60):
+                f.write(os.urandom(1 << 20))
+        updates = drivers['bt2'].set_active_replica(share.view('bt2'))
+    finally:
+        os.unlink(filler)
+    states = {u['id']: u['replica_state'] for u in updates}
+    assert states == {r.id: 'active', a.id: 'error'}
+    assert btrfs_loop.tree_digest(path(loops, 'bt2', r.id)) == synced
+    share.apply(updates)
+    drivers['bt2'].remove_replica(share.view('bt1'))
+    drivers['bt2'].delete_share(share.view('bt2'))

@@ -407,8 +407,9 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
             if old_store is not None and \
                     old_store.kind(old_store.share_path(old.id)) != 'dir':
                 old_store = None      # answers, but holds no active share
-            if old_store is not None:
-                self._final_sync(old, new, old_store, dst)
+            if old_store is not None and \
+                    not self._final_sync(old, new, old_store, dst):
+                old_store = None      # answers, but broken: as unreachable
             self._make_writable(new, dst)
             updates = [{'id': new.id, 'replica_state': driver.ACTIVE,
                         'export_locations': self._exports(dst, new)}]
@@ -425,17 +426,26 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         return updates
 
     def _final_sync(self, old, new, old_store, dst):
-        """Planned failover: freeze the old active, send what it has."""
+        """Planned failover: freeze the old active, send what it has.
+
+        :returns: False when the final transfer failed. The promote goes on
+            all the same (the design: it must succeed when the old active
+            is broken); the old active stays read-only, so it takes no
+            writes that would be lost, and reads ``error`` until it is
+            re-seeded. What it held since the last sync is not on the new
+            active: that is logged, loudly.
+        """
         path = old_store.share_path(old.id)
         old_store.btrfs('property', 'set', '-ts', path, 'ro', 'true')
         try:
             self._sync(_source_view(old, new), new, old_store, dst)
         except Exception as e:
-            old_store.btrfs('property', 'set', '-ts', path, 'ro', 'false')
-            raise exception.ShareDriverError(
-                reason='the old active %s answers but its final transfer to '
-                       '%s failed, so the promote would lose data: %s' %
-                       (old.id, new.id, e))
+            LOG.error('Promote of %s: the final transfer from the old '
+                      'active %s failed; writes made there since its last '
+                      'sync are not on the new active: %s', new.id, old.id,
+                      e)
+            return False
+        return True
 
     def _make_writable(self, view, store):
         path = store.share_path(view.id)
