@@ -1,5 +1,6 @@
 """manila-repl-all on a free port with three fake backends (az1..az3 in one
 replication domain), for tests that drive it with real clients."""
+import contextlib
 import os
 import signal
 import subprocess
@@ -69,6 +70,26 @@ class AllInOne:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+@contextlib.contextmanager
+def started(tmp):
+    """A running AllInOne (``.api`` its client); its log is printed when
+    the body fails, and it is stopped in any case."""
+    running = AllInOne(tmp)
+    try:
+        running.api = running.start()
+        yield running
+    except BaseException:
+        print(running.log()[-8000:])
+        raise
+    finally:
+        running.stop()
+
+
+#: Poll until a predicate holds (0.2 s apart); returns its value.
+def until(predicate, what, timeout=30):
+    return deployment.ApiClient.wait(predicate, what, timeout, interval=0.2)
 
 
 def wait_gone(url, token='admin:admin', timeout=10):

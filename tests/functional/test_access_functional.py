@@ -5,7 +5,6 @@ driver's access files show), denied, and the same through
 python-manilaclient."""
 import json
 import os
-import time
 import uuid
 
 import pytest
@@ -17,25 +16,8 @@ from tests.client import server
 
 @pytest.fixture(scope='module')
 def all_in_one(tmp_path_factory):
-    running = server.AllInOne(tmp_path_factory.mktemp('access'))
-    try:
-        api = running.start()
-        yield running, api
-    except BaseException:
-        print(running.log()[-8000:])
-        raise
-    finally:
-        running.stop()
-
-
-def _until(predicate, what, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError('timed out waiting for %s' % what)
+    with server.started(tmp_path_factory.mktemp('access')) as running:
+        yield running, running.api
 
 
 def _access_file(running, backend, instance_id):
@@ -107,7 +89,7 @@ def test_python_manilaclient(all_in_one):
     rule = manila.shares.allow(share, 'user', 'alice', 'ro')
     assert rule['access_to'] == 'alice'
     rules = manila.share_access_rules
-    _until(lambda: [r.state for r in rules.access_list(share)] ==
+    server.until(lambda: [r.state for r in rules.access_list(share)] ==
            ['active'], 'the rule to be active')
     # The access_list action is for API versions up to 2.44.
     legacy = v2_client.Client(api_version=api_versions.APIVersion('2.44'),
@@ -117,5 +99,5 @@ def test_python_manilaclient(all_in_one):
         ['alice']
     assert _access_file(running, 'az2', replica_id) == {('alice', 'ro')}
     manila.shares.deny(share, rule['id'])
-    _until(lambda: rules.access_list(share) == [],
+    server.until(lambda: rules.access_list(share) == [],
            'the rule to be gone')

@@ -5,7 +5,6 @@ against a running manila-repl-all: python-manilaclient's Python API, and
 import json
 import os
 import subprocess
-import time
 import uuid
 
 import pytest
@@ -19,25 +18,8 @@ from tests.functional import deployment
 
 @pytest.fixture(scope='module')
 def all_in_one(tmp_path_factory):
-    running = server.AllInOne(tmp_path_factory.mktemp('clients'))
-    try:
-        running.start()
+    with server.started(tmp_path_factory.mktemp('clients')) as running:
         yield running
-    except BaseException:
-        print(running.log()[-8000:])
-        raise
-    finally:
-        running.stop()
-
-
-def _until(predicate, what, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError('timed out waiting for %s' % what)
 
 
 def test_python_manilaclient_workflow(all_in_one):
@@ -52,22 +34,22 @@ def test_python_manilaclient_workflow(all_in_one):
 
     share = manila.shares.create('NFS', 1, name='mc-share',
                                  share_type=name, availability_zone='az1')
-    _until(lambda: manila.shares.get(share.id).status == 'available',
+    server.until(lambda: manila.shares.get(share.id).status == 'available',
            'the share to be available')
 
     replica = manila.share_replicas.create(share, availability_zone='az2')
     assert replica.status == 'creating'
-    _until(lambda: manila.share_replicas.get(replica.id).replica_state ==
+    server.until(lambda: manila.share_replicas.get(replica.id).replica_state ==
            'in_sync', 'the new replica to be in_sync')
     replicas = manila.share_replicas.list(share=share.id)
     assert sorted(r.availability_zone for r in replicas) == ['az1', 'az2']
     old_active = next(r for r in replicas if r.replica_state == 'active')
 
     manila.share_replicas.promote(replica)
-    _until(lambda: manila.share_replicas.get(replica.id).replica_state ==
+    server.until(lambda: manila.share_replicas.get(replica.id).replica_state ==
            'active', 'the promoted replica to be active')
     manila.share_replicas.resync(old_active)
-    _until(lambda: manila.share_replicas.get(old_active.id).replica_state
+    server.until(lambda: manila.share_replicas.get(old_active.id).replica_state
            == 'in_sync', 'the old active to be in_sync again')
 
     locations = manila.share_replica_export_locations.list(replica)
@@ -84,10 +66,10 @@ def test_python_manilaclient_workflow(all_in_one):
             return True
         return False
 
-    _until(lambda: gone(manila.share_replicas.get, old_active.id),
+    server.until(lambda: gone(manila.share_replicas.get, old_active.id),
            'the replica to be deleted')
     manila.shares.delete(share)
-    _until(lambda: gone(manila.shares.get, share.id),
+    server.until(lambda: gone(manila.shares.get, share.id),
            'the share to be deleted')
 
 
@@ -123,7 +105,7 @@ def test_openstack_share_workflow(openstack):
     share = openstack.json('share', 'create', 'NFS', '1', '--name', name,
                            '--share-type', name, '--availability-zone',
                            'az1')
-    _until(lambda: openstack.json('share', 'show', share['id'])['status']
+    server.until(lambda: openstack.json('share', 'show', share['id'])['status']
            == 'available', 'the share to be available')
 
     replica = openstack.json('share', 'replica', 'create', share['id'],
@@ -134,14 +116,14 @@ def test_openstack_share_workflow(openstack):
         return {r['ID']: r['Replica State'] for r in openstack.json(
             'share', 'replica', 'list', '--share', share['id'])}
 
-    listed = _until(lambda: (lambda s: s if s[replica['id']] == 'in_sync'
+    listed = server.until(lambda: (lambda s: s if s[replica['id']] == 'in_sync'
                              else None)(states()), 'in_sync')
     old_active = next(r for r, s in listed.items() if s == 'active')
 
     openstack('share', 'replica', 'promote', replica['id'], '--wait')
     assert states()[replica['id']] == 'active'
     openstack('share', 'replica', 'resync', old_active)
-    _until(lambda: states()[old_active] == 'in_sync', 'resync')
+    server.until(lambda: states()[old_active] == 'in_sync', 'resync')
 
     locations = openstack.json('share', 'replica', 'export', 'location',
                                'list', replica['id'])
@@ -151,9 +133,9 @@ def test_openstack_share_workflow(openstack):
     assert shown['replica_state'] == 'active'
 
     openstack('share', 'replica', 'delete', old_active)
-    _until(lambda: list(states()) == [replica['id']],
+    server.until(lambda: list(states()) == [replica['id']],
            'the replica to be deleted')
     openstack('share', 'delete', share['id'])
-    _until(lambda: share['id'] not in [
+    server.until(lambda: share['id'] not in [
         s['ID'] for s in openstack.json('share', 'list')],
         'the share to be deleted')

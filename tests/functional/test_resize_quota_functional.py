@@ -17,25 +17,8 @@ from tests.client import server
 
 @pytest.fixture(scope='module')
 def all_in_one(tmp_path_factory):
-    running = server.AllInOne(tmp_path_factory.mktemp('resize'))
-    try:
-        api = running.start()
-        yield running, api
-    except BaseException:
-        print(running.log()[-8000:])
-        raise
-    finally:
-        running.stop()
-
-
-def _until(predicate, what, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError('timed out waiting for %s' % what)
+    with server.started(tmp_path_factory.mktemp('resize')) as running:
+        yield running, running.api
 
 
 def _size_on(running, backend, instance_id):
