@@ -20,6 +20,8 @@ def _timestamps():
 
 
 def upgrade():
+    op.add_column('shares', sa.Column('task_size', sa.Integer(),
+                                      nullable=True))
     op.create_index('ix_share_instances_created_at', 'share_instances',
                     ['created_at', 'id'])
     op.create_table(

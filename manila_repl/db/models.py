@@ -89,6 +89,9 @@ class Share(TimestampMixin, Base):
     metadata_: Mapped[dict] = mapped_column('metadata', JSON, default=dict)
     task_state: Mapped[str | None] = mapped_column(String(255))
     task_instance_id: Mapped[str | None] = mapped_column(String(36))
+    #: The size a resize in progress goes to (with task_state extending or
+    #: shrinking): what a restarted manager resumes.
+    task_size: Mapped[int | None] = mapped_column(Integer)
 
     instances: Mapped[list['ShareInstance']] = relationship(
         back_populates='share', lazy='selectin',

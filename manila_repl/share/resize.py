@@ -1,8 +1,8 @@
 """Extend and shrink a share: every replica, from the active's manager.
 
 The API (resize_api.py) left the share with ``task_state`` = ``extending``
-or ``shrinking`` and each instance to resize in that status, its status
-message naming the target size. This manager calls the driver once per
+or ``shrinking``, the target size in ``task_size``, and each instance to
+resize in that status. This manager calls the driver once per
 such instance, the active first, outside any transaction, then records
 the outcome in one transaction:
 
@@ -37,7 +37,6 @@ from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import session
 from manila_repl import exception
-from manila_repl.share import resize_api
 from manila_repl.share import views
 
 LOG = logging.getLogger(__name__)
@@ -138,7 +137,7 @@ def _finish(share_id, status, new_size, failed, message):
                          Instance.status == status)
                   .values(status=c.STATUS_AVAILABLE, status_message=message,
                           updated_at=now))
-        values = {'task_state': None, 'updated_at': now}
+        values = {'task_state': None, 'task_size': None, 'updated_at': now}
         if new_size is not None:
             values['size'] = new_size
         s.execute(sa.update(Share)
@@ -174,11 +173,9 @@ def resume(driver, share_id):
                                                      c.STATUS_SHRINKING):
             return
         status = share.task_state
-        sizes = {resize_api.target_size(i.status_message)
-                 for i in share.instances if i.status == status}
-    sizes.discard(None)
-    if len(sizes) == 1:
-        _resize(driver, share_id, sizes.pop(), status)
+        target = share.task_size
+    if target is not None:
+        _resize(driver, share_id, target, status)
         return
     with session.reader() as r:
         ids = r.scalars(sa.select(Instance.id).where(

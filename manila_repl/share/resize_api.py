@@ -2,10 +2,10 @@
 
 One transaction takes the share's guard (``task_state``: ``extending`` or
 ``shrinking``, set only WHERE it IS NULL, so a promote, a delete or a
-second resize meanwhile gets 409), moves every ``available`` instance to
-``extending``/``shrinking`` with the target size in its status message
-(``Extending to N GiB.``: visible, and what a restarted manager resumes
-from), checks the quota (extend), and then casts to the manager of the
+second resize meanwhile gets 409) with the target size in ``task_size``
+(what a restarted manager resumes), moves every ``available`` instance to
+``extending``/``shrinking`` (status message ``Extending to N GiB.``),
+checks the quota (extend), and then casts to the manager of the
 active replica (the only instance of an unreplicated share), which resizes
 every instance (share/resize.py).
 
@@ -26,7 +26,6 @@ HTTPForbidden by its controller); so do we. The increase is counted from
 extends of different shares of one project racing for the last GiB may
 both pass (documented overshoot, as in quotas.py).
 """
-import re
 
 from oslo_utils import timeutils
 import sqlalchemy as sa
@@ -49,13 +48,6 @@ SKIPPED_STATUSES = (c.STATUS_ERROR, c.STATUS_EXTENDING_ERROR,
                     c.STATUS_SHRINKING_ERROR)
 _MESSAGE = {c.STATUS_EXTENDING: 'Extending to %d GiB.',
             c.STATUS_SHRINKING: 'Shrinking to %d GiB.'}
-_MESSAGE_RE = re.compile(r'^(Extending|Shrinking) to (\d+) GiB\.$')
-
-
-def target_size(status_message):
-    """The size a resize in progress goes to, from its status message."""
-    match = _MESSAGE_RE.match(status_message or '')
-    return int(match.group(2)) if match else None
 
 
 def _start(context, share_id, new_size, status, check):
@@ -65,7 +57,8 @@ def _start(context, share_id, new_size, status, check):
         taken = s.execute(
             sa.update(Share)
             .where(Share.id == share_id, Share.task_state.is_(None))
-            .values(task_state=status, updated_at=timeutils.utcnow()))
+            .values(task_state=status, task_size=new_size,
+                    updated_at=timeutils.utcnow()))
         if taken.rowcount != 1:
             s.refresh(share, ['task_state'])
             raise exception.ShareBusy(
@@ -114,7 +107,7 @@ def _start(context, share_id, new_size, status, check):
                   .values(status=c.STATUS_AVAILABLE, status_message=None))
         s.execute(sa.update(Share)
                   .where(Share.id == share_id, Share.task_state == status)
-                  .values(task_state=None))
+                  .values(task_state=None, task_size=None))
     return host, undo
 
 
