@@ -200,6 +200,13 @@ def delete_share(context, share_id, force=False):
             raise exception.Conflict(
                 'Share %s has %d replica(s) besides the active one; delete '
                 'them first.' % (share_id, len(others)))
+        snapshots = s.scalar(
+            sa.select(sa.func.count()).select_from(models.ShareSnapshot)
+            .where(models.ShareSnapshot.share_id == share_id))
+        if snapshots and not force:
+            raise exception.NotAuthorized(
+                'Share %s still has %d dependent snapshot(s); delete them '
+                'first.' % (share_id, snapshots))
         allowed = (c.STATUS_AVAILABLE, c.STATUS_ERROR)
         for instance in share.instances:
             if not force and instance.status not in allowed:

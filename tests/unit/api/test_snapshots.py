@@ -205,3 +205,14 @@ def test_snapshot_instances(client, db, share):
                             status=404), 404, 'itemNotFound')
     assert_fault(client.get('/v2/snapshot-instances/nope', status=404),
                  404, 'itemNotFound')
+
+
+def test_share_with_snapshots_cannot_be_deleted(client, db):
+    type_id = _type(db)
+    share_id = db.share(replication_type=None, type_id=type_id)
+    db.instance(share_id, replica_state=None)
+    _create(client, share_id)
+    message = assert_fault(client.delete(f'/v2/shares/{share_id}',
+                                         status=403), 403, 'forbidden')
+    assert 'dependent snapshot' in message
+    assert db.get(models.Share, share_id) is not None
