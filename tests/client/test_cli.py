@@ -2,38 +2,12 @@
 table and json, exit codes, --wait and its failures."""
 import json
 import os
-import subprocess
 import uuid
 
 import pytest
 
-from tests.functional import deployment
 
 UUID_LEN = 36
-
-
-@pytest.fixture(scope='module')
-def cli(all_in_one):
-    env = dict(os.environ, MANILA_REPL_ENDPOINT=all_in_one.endpoint,
-               MANILA_REPL_TOKEN='admin:admin')
-    for name in list(env):
-        if name.startswith('OS_'):
-            del env[name]
-    command = deployment.script('manila-repl')
-
-    def run(*args, expect=0, env_update=None):
-        proc = subprocess.run(
-            [command, *args], capture_output=True, text=True, timeout=60,
-            env=dict(env, **(env_update or {})), stdin=subprocess.DEVNULL)
-        assert proc.returncode == expect, (args, proc.stdout, proc.stderr)
-        assert 'Traceback' not in proc.stderr
-        return proc
-
-    def run_json(*args):
-        return json.loads(run(*args, '-f', 'json').stdout)
-
-    run.json = run_json
-    return run
 
 
 @pytest.fixture(scope='module')
