@@ -11,7 +11,8 @@ to disk (untimed), then times, in alternating order:
 - bare: ``btrfs subvolume snapshot -r`` + ``btrfs send -p prev | btrfs
   receive`` (the pipe alone is reported too);
 - driver: ``update_replica_status`` (snapshot, the same pipe, qgroup limit,
-  symlink swap, pruning of the old snapshots on both sides).
+  symlink swap, pruning of the previous generation on both sides, run
+  during the pipe).
 
 Then: ``set_active_replica`` planned (old active answers: freeze, final
 incremental of a 1 MiB change, writable snapshot, demote) and unplanned
@@ -166,9 +167,9 @@ def main():
                     os.path.join(bare_src, 's%d' % (n - 1)))
 
             def do_driver():
+                view = share.view('b2')         # not part of the sync
                 driver.append(timed(lambda: drivers['b1']
-                                    .update_replica_status(
-                                        share.view('b2'))))
+                                    .update_replica_status(view)))
             for step in ((do_bare, do_driver) if n % 2
                          else (do_driver, do_bare)):
                 step()

@@ -180,10 +180,17 @@ def test_replicate_failover_failback_and_unreachable_old_active(
     assert update['replica_state'] == 'in_sync'
     assert update['last_sync_at'] is not None
     assert btrfs_loop.tree_digest(r_root) == btrfs_loop.tree_digest(a_root)
-    # Stable path, new subvolume behind it; old ones pruned on both sides.
+    # Stable path, new subvolume behind it; the previous generation stays
+    # until the next sync prunes it (during its transfer), on both sides.
     after = snapshots(loops, 'bt2', r.id)
-    assert after != before and len(after) == 1
+    assert after[-1] not in before and after == before + after[-1:]
     assert snapshots(loops, 'bt1', a.id) == after
+    write(a_root, {'one': b'changed again'})
+    drivers['bt1'].update_replica_status(share.view('bt2'))
+    assert btrfs_loop.tree_digest(r_root) == btrfs_loop.tree_digest(a_root)
+    pruned = snapshots(loops, 'bt2', r.id)
+    assert pruned[0] == after[-1] and len(pruned) == 2
+    assert snapshots(loops, 'bt1', a.id) == pruned
 
     # Planned failover to bt2: a last write on bt1 is not lost.
     write(a_root, {'last-write': b'must arrive'})
@@ -261,11 +268,16 @@ def test_three_replicas_prune_keeps_what_each_needs(drivers, loops):
     try:
         drivers['bt1'].update_replica_status(share.view('bt2'))
         drivers['bt1'].update_replica_status(share.view('bt2'))
-        assert len(snapshots(loops, 'bt1', a.id)) == 4
+        assert len(snapshots(loops, 'bt1', a.id)) == 5
     finally:
         loops['bt3'].mount()
     drivers['bt1'].update_replica_status(share.view('bt3'))
-    assert len(snapshots(loops, 'bt1', a.id)) == 2
+    # Kept: bt3's base (its previous, pruned at its next sync), bt2's
+    # newest, the new one.
+    kept = snapshots(loops, 'bt1', a.id)
+    assert len(kept) == 3
+    assert kept[-1] == snapshots(loops, 'bt3', share.rows['bt3']['id'])[-1]
+    assert kept[1] == snapshots(loops, 'bt2', share.rows['bt2']['id'])[-1]
     # dr promote: writable at shares/<id> from the received data.
     share.apply(drivers['bt3'].set_active_replica(share.view('bt3')))
     r3_root = path(loops, 'bt3', share.rows['bt3']['id'])
@@ -300,7 +312,13 @@ def test_broken_chain_is_repaired_by_a_full_send(drivers, loops):
     assert update['replica_state'] == 'in_sync'
     assert btrfs_loop.tree_digest(path(loops, 'bt2', r.id)) == \
         btrfs_loop.tree_digest(path(loops, 'bt1', a.id))
-    assert len(snapshots(loops, 'bt2', r.id)) == 1
+    # The impostor goes at the next sync, which is incremental again.
+    assert snapshots(loops, 'bt2', r.id)[0] == name
+    write(path(loops, 'bt1', a.id), {'h': b'again'})
+    drivers['bt1'].update_replica_status(share.view('bt2'))
+    assert name not in snapshots(loops, 'bt2', r.id)
+    assert btrfs_loop.tree_digest(path(loops, 'bt2', r.id)) == \
+        btrfs_loop.tree_digest(path(loops, 'bt1', a.id))
     drivers['bt1'].remove_replica(share.view('bt2'))
     drivers['bt1'].delete_share(share.view('bt1'))
 
@@ -357,3 +375,55 @@ def test_promote_succeeds_when_the_old_actives_final_transfer_fails(
     share.apply(updates)
     drivers['bt2'].remove_replica(share.view('bt1'))
     drivers['bt2'].delete_share(share.view('bt2'))
+
+
+def test_snapshots_on_the_active_and_a_replica(drivers, loops):
+    """Each replica's snapshot is taken on its own backend: the active's
+    of its current data, a replica's of its last synced state."""
+    share = Share([('bt1', 'active'), ('bt2', 'in_sync')])
+    a, r = share.view('bt1'), share.view('bt2')
+    drivers['bt1'].create_share(a)
+    a_root = path(loops, 'bt1', a.id)
+    write(a_root, {'f': b'synced', 'd/g': os.urandom(5000)})
+    drivers['bt1'].add_replica(a, r)
+    synced = btrfs_loop.tree_digest(a_root)
+    write(a_root, {'f': b'after the sync'})       # the replica lags
+    current = btrfs_loop.tree_digest(a_root)
+    snapshot_id = uuidutils.generate_uuid()
+    instances = [{'id': uuidutils.generate_uuid(), 'snapshot_id': snapshot_id,
+                  'share_instance': view, 'size': 1} for view in (a, r)]
+    locations = [drivers['bt1'].create_snapshot(i)['provider_location']
+                 for i in instances]
+    assert locations == [
+        os.path.join(loops[b].mount_point, '.snap', v.id, i['id'])
+        for b, v, i in zip(('bt1', 'bt2'), (a, r), instances)]
+    assert btrfs_loop.tree_digest(locations[0]) == current
+    assert btrfs_loop.tree_digest(locations[1]) == synced
+    # Later changes do not reach them; they are read-only.
+    write(a_root, {'f': b'later'})
+    drivers['bt1'].update_replica_status(share.view('bt2'))
+    assert btrfs_loop.tree_digest(locations[0]) == current
+    assert btrfs_loop.tree_digest(locations[1]) == synced
+    for location in locations:
+        ro = subprocess.run(['btrfs', 'property', 'get', '-ts', location,
+                             'ro'], capture_output=True, text=True,
+                            check=True).stdout
+        assert ro.strip() == 'ro=true'
+        with pytest.raises(OSError):
+            write(location, {'x': b'no'})
+    # A retry answers the same; ids that are not uuids are refused.
+    assert drivers['bt1'].create_snapshot(instances[0]) == \
+        {'provider_location': locations[0]}
+    with pytest.raises(exception.ShareDriverError, match='uuid'):
+        drivers['bt1'].create_snapshot(dict(instances[0], id='../x'))
+    for instance in instances:
+        drivers['bt1'].delete_snapshot(instance)
+        drivers['bt1'].delete_snapshot(instance)   # already gone: success
+    assert not any(os.path.lexists(p) for p in locations)
+    # Deleting the share (forced) takes its snapshots with it.
+    drivers['bt1'].create_snapshot(instances[1])
+    drivers['bt1'].remove_replica(share.view('bt2'))
+    drivers['bt1'].delete_share(share.view('bt1'))
+    for backend in ('bt1', 'bt2'):
+        assert os.listdir(os.path.join(loops[backend].mount_point,
+                                       '.snap')) == []

@@ -93,6 +93,33 @@ class Runner:
             raise CommandError(full, result.returncode, result.stderr)
         return result.stdout
 
+    def start(self, *argv):
+        """Start ``argv`` without waiting; ``finish`` waits for it.
+
+        For work that may overlap another command (pruning during a
+        transfer). Its output is discarded, its stderr kept (small)."""
+        full = self.wrap(argv)
+        err = tempfile.TemporaryFile()
+        try:
+            proc = subprocess.Popen(full, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=err)
+        except OSError as e:
+            err.close()
+            raise CommandError(full, 'not run', str(e))
+        return full, proc, err
+
+    def finish(self, started):
+        """Wait for a command from ``start``; raises as ``execute``."""
+        full, proc, err = started
+        with err:
+            code = proc.wait()
+            stderr = _read(err)
+        if code == 255 and self.remote:
+            raise exception.ShareBackendUnreachable(
+                backend=self.ssh_host, reason=stderr)
+        if code != 0:
+            raise CommandError(full, code, stderr)
+
 
 def _read(handle):
     handle.seek(0)

@@ -20,10 +20,13 @@ Chain rules:
   path is stable; ``dr`` replicas are not exported;
 - promote makes a writable snapshot of the newest received subvolume at
   ``shares/<id>`` (a received subvolume is never flipped writable);
-- after a sync the replica keeps only its newest snapshot; the active keeps
-  its newest and, per sibling, the newest one they share (what the next
-  incremental needs). While a sibling is unreachable the active prunes
-  nothing (it cannot know what the sibling holds).
+- pruning runs at the start of the next sync, concurrently with its
+  transfer: the replica then keeps its newest snapshot and the base of the
+  incremental; the active its newest and, per sibling, the newest one they
+  share. So between syncs each side holds one generation more than the
+  next incremental needs (the previous one). While a sibling is
+  unreachable the active prunes nothing (it cannot know what the sibling
+  holds).
 """
 import dataclasses
 import os
@@ -71,7 +74,8 @@ REPLICATION_TYPES = 'readable dr'
 
 
 class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
-                       driver.AccessMixin, driver.ResizeMixin):
+                       driver.AccessMixin, driver.ResizeMixin,
+                       driver.SnapshotMixin):
 
     def __init__(self, configuration, conf, backend_name):
         # Registers this module's options in the section (they were added
@@ -239,6 +243,41 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
     def shrink_share(self, share_instance, new_size):
         self._limit(share_instance, new_size, shrink=True)
 
+    # -- user snapshots: one per replica, each taken on its own backend ---
+    def create_snapshot(self, snapshot_instance):
+        """A read-only snapshot ``.snap/<instance id>/<snapshot instance
+        id>`` of the instance's data: the active's writable subvolume, or
+        a replica's newest received subvolume, i.e. the replica's last
+        synced state (behind the active by at most one sync; the control
+        plane snapshots only replicas that are in_sync)."""
+        view = snapshot_instance['share_instance']
+        store = self._store(view.backend_name)
+        store.require()
+        target = store.user_snapshot_path(view.id, snapshot_instance['id'])
+        with self._lock(view):
+            kind = store.kind(target)
+            if kind == 'dir':
+                return {'provider_location': target}     # a retry
+            if kind != 'missing':
+                raise exception.ShareDriverError(
+                    reason='%s exists and is not a snapshot' % target)
+            source = self._data_subvolume(store, view)
+            if source is None:
+                raise exception.ShareDriverError(
+                    reason='instance %s holds no data to snapshot yet (no '
+                           'sync has reached it)' % view.id)
+            store.makedirs(store.user_snapshot_dir(view.id))
+            store.btrfs('subvolume', 'snapshot', '-r', source, target)
+        return {'provider_location': target}
+
+    def delete_snapshot(self, snapshot_instance):
+        view = snapshot_instance['share_instance']
+        store = self._store(view.backend_name)
+        store.require()
+        with self._lock(view):
+            store.delete_subvolume(store.user_snapshot_path(
+                view.id, snapshot_instance['id']))
+
     # -- the chain ---------------------------------------------------------
     def _transfer(self, source, snapshot, target, directory, parent):
         """``send [-p parent] snapshot | receive directory``; a failed
@@ -257,13 +296,28 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
 
     def _sync(self, source_view, target_view, src, dst):
         """Send a fresh snapshot of the active ``source_view`` to
-        ``target_view``. Returns the time the snapshot was taken."""
+        ``target_view``. Returns the time the snapshot was taken.
+
+        What the previous syncs left and no one needs any more is deleted
+        here, while the transfer runs (one ``btrfs subvolume delete`` per
+        side, started before the pipe and waited for after it): pruning is
+        off the transfer's critical path, and between syncs each side holds
+        one generation more than the next incremental needs.
+        """
         sid, tid = source_view.id, target_view.id
         src_dir, dst_dir = src.repl_dir(sid), dst.repl_dir(tid)
         src.makedirs(src_dir)
         dst.makedirs(dst_dir)
         src_names = src.snapshots(sid)
         dst_names = dst.snapshots(tid)
+        held = set(dst_names)
+        common = [n for n in src_names if n in held]
+        base = common[-1] if common else None
+        # The replica keeps the base of this incremental and what it
+        # exports (its newest); the active what any sibling still needs.
+        dst_old = [dst.snapshot_path(tid, n) for n in dst_names
+                   if n != base and n != dst_names[-1]]
+        src_old = self._prunable(source_view, src, src_names, {tid: base})
         stamp = time.time_ns()
         if src_names:
             stamp = max(stamp, store_mod.stamp_of(src_names[-1]) + 1)
@@ -272,38 +326,52 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         taken = timeutils.utcnow()
         src.btrfs('subvolume', 'snapshot', '-r', src.share_path(sid),
                   snapshot)
-        held = set(dst_names)
-        common = [n for n in src_names if n in held]
-        parent = src.snapshot_path(sid, common[-1]) if common else None
+        parent = src.snapshot_path(sid, base) if base else None
+        pruning = []
+        errors = []
         try:
-            self._transfer(src, snapshot, dst, dst_dir, parent)
-        except exception.ShareDriverError as e:
-            if parent is None:
-                raise
-            LOG.warning('Incremental send of %s to replica %s failed (%s); '
-                        'repairing the chain with a full send', name, tid, e)
-            self._transfer(src, snapshot, dst, dst_dir, None)
+            for store, paths in ((dst, dst_old), (src, src_old)):
+                pruning.append((store, store.start_delete_subvolumes(paths)))
+            try:
+                self._transfer(src, snapshot, dst, dst_dir, parent)
+            except exception.ShareDriverError as e:
+                if parent is None:
+                    raise
+                LOG.warning('Incremental send of %s to replica %s failed '
+                            '(%s); repairing the chain with a full send',
+                            name, tid, e)
+                self._transfer(src, snapshot, dst, dst_dir, None)
+        finally:
+            for store, started in pruning:
+                try:
+                    store.finish(started)
+                except Exception as e:
+                    errors.append(e)
+                    LOG.error('Pruning replication snapshots on %s: %s',
+                              store.name, e)
         received = dst.snapshot_path(tid, name)
         dst.btrfs('qgroup', 'limit', '%dG' % target_view.size, received)
         if self._exported(target_view):
             dst.makedirs(dst.shares_dir)
             dst.replace_symlink(dst.share_path(tid),
                                 dst.link_target(tid, name))
-        # The replica needs only what it now exports (and the next parent).
-        dst.delete_subvolumes([dst.snapshot_path(tid, old)
-                               for old in dst_names])
-        self._prune_source(source_view, src, {tid: name})
+        if errors:
+            # The replica is synced; what was not pruned is retried next.
+            raise errors[0]
         return taken
 
-    def _prune_source(self, source_view, src, known):
-        """Delete the active's replication snapshots no replica needs.
+    def _prunable(self, source_view, src, names, known):
+        """The active's replication snapshots (of ``names``) no replica
+        needs: all but its newest and, per sibling, the newest one they
+        share. Nothing while a sibling is unreachable (what it holds is
+        unknown).
 
-        ``known``: sibling id -> the snapshot it is known to hold newest.
+        ``known``: sibling id -> the snapshot it is known to hold newest
+        (None: none in common).
         """
         sid = source_view.id
-        names = src.snapshots(sid)
         if not names:
-            return
+            return []
         keep = {names[-1]}
         siblings = [v for v in source_view.replicas if v.id != sid]
         for sibling in siblings:
@@ -314,13 +382,18 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
             if store is None:
                 LOG.info('Keeping the replication snapshots of %s: replica '
                          '%s is unreachable', sid, sibling.id)
-                return
+                return []
             held = set(store.snapshots(sibling.id))
             common = [n for n in names if n in held]
             if common:
                 keep.add(common[-1])
-        src.delete_subvolumes([src.snapshot_path(sid, name)
-                               for name in names if name not in keep])
+        return [src.snapshot_path(sid, name)
+                for name in names if name not in keep]
+
+    def _prune_source(self, source_view, src, known):
+        """Delete the active's replication snapshots no replica needs."""
+        src.delete_subvolumes(self._prunable(
+            source_view, src, src.snapshots(source_view.id), known))
 
     def _discard_stale_active(self, dst, view):
         """A returning old active still has its writable subvolume: its

@@ -11,9 +11,11 @@ Layout under the mount point::
                             <id>: taken by it while active (<src> = <id>) or
                             received from the active <src>; <n> is a
                             nanosecond stamp, increasing along a chain
+    .snap/<id>/<snap id>    read-only user snapshots of instance <id>
+                            (<snap id>: the snapshot instance's id)
 
-Only instance ids (uuids the control plane generates) and names built here
-become path components; both are validated.
+Only instance and snapshot instance ids (uuids the control plane generates)
+and names built here become path components; all are validated.
 """
 import os
 import re
@@ -82,6 +84,17 @@ class Store:
             raise exception.ShareDriverError(
                 reason='not a replication snapshot name: %r' % name)
         return os.path.join(self.repl_dir(instance_id), name)
+
+    @property
+    def snap_root(self):
+        return os.path.join(self.mount_point, '.snap')
+
+    def user_snapshot_dir(self, instance_id):
+        return os.path.join(self.snap_root, check_id(instance_id))
+
+    def user_snapshot_path(self, instance_id, snapshot_instance_id):
+        return os.path.join(self.user_snapshot_dir(instance_id),
+                            check_id(snapshot_instance_id))
 
     @staticmethod
     def link_target(instance_id, name):
@@ -206,6 +219,18 @@ class Store:
         if paths:
             self.btrfs('subvolume', 'delete', *paths)
 
+    def start_delete_subvolumes(self, paths):
+        """As ``delete_subvolumes``, without waiting: returns a handle for
+        ``finish`` (None when there was nothing to delete)."""
+        paths = [p for p in paths if self.kind(p) != 'missing']
+        if not paths:
+            return None
+        return self.runner.start('btrfs', 'subvolume', 'delete', *paths)
+
+    def finish(self, started):
+        if started is not None:
+            self.runner.finish(started)
+
     def remove_share_path(self, instance_id):
         """shares/<id>, whether a symlink or a subvolume."""
         for path in (self.share_path(instance_id) + '.link',
@@ -223,9 +248,20 @@ class Store:
                  if SNAPSHOT_RE.match(n)]
         return sorted(names, key=stamp_of)
 
+    def user_snapshots(self, instance_id):
+        """User snapshot instance ids held for an instance."""
+        return sorted(n for n in self.listdir(
+            self.user_snapshot_dir(instance_id)) if _UUID_RE.match(n))
+
     def remove_instance(self, instance_id):
-        """Every subvolume and path of an instance on this backend."""
+        """Every subvolume and path of an instance on this backend (its
+        user snapshots too: the control plane deletes a share that has
+        snapshots only when forced)."""
         self.remove_share_path(instance_id)
         self.delete_subvolumes([self.snapshot_path(instance_id, name)
                                 for name in self.snapshots(instance_id)])
         self.rmdir(self.repl_dir(instance_id))
+        self.delete_subvolumes([
+            self.user_snapshot_path(instance_id, snap)
+            for snap in self.user_snapshots(instance_id)])
+        self.rmdir(self.user_snapshot_dir(instance_id))
