@@ -7,24 +7,38 @@ A source tree of ``--files`` files (512 B to 32 KiB, one in 100 of 1 MiB)
 is made under ``--dir`` (default: a temporary directory). Each round
 changes it (rewrites ``--churn`` % of the files (default 1), adds and
 deletes half as many), then
-times, in alternating order (page cache fairness):
+times, in an order rotated every round (page cache fairness):
 
-- bare: ``rsync --archive --delete src/ copy/`` into a copy kept one
-  round behind (what one rsync per sync costs);
 - driver: ``LocalDirShareDriver.update_replica_status`` of a replica on
   another localdir backend (rsync into the staging directory, which holds
   the generation before the replica's, then the atomic swap and the
-  metadata write).
+  metadata write);
+- bare, same delta: ``rsync`` with the driver's options
+  (``localdir.RSYNC_OPTIONS``: --archive --delete --modify-window=-1
+  --stats) into one of two copies used in turn, so that each is two
+  rounds behind the source exactly like the driver's staging directory:
+  the same files are compared and the same changes (two rounds' worth)
+  written. The target is measured against this one;
+- bare, one copy: the same rsync into a single copy one round behind.
+  This is the cost of plain rsync into the exported directory, which
+  writes each change once but is not swap-safe; the driver's difference
+  to it is the price of the staging copy (each change is written into
+  both generations, over two syncs).
 
-Target: the driver's median under 1.10 x the bare median. The one-off
-seeding of staging (a clone of the replica, ``cp --reflink=auto -a``) on
-the first sync after add_replica is reported apart.
+Wall time and CPU time (user + system of this process and its children)
+are reported; CPU is less disturbed by other load on the machine.
+
+Target: the driver's median under 1.10 x the bare same-delta median. The
+one-off seeding of staging (a clone of the replica,
+``cp --reflink=auto -a``) on the first sync after add_replica is
+reported apart.
 """
 import argparse
 import datetime
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -95,9 +109,20 @@ def mutate(top, names, rng, serial, churn):
 
 
 def timed(func):
-    start = time.perf_counter()
+    """(wall s, CPU s of this process and its children) of ``func()``."""
+    def cpu():
+        return sum(getattr(resource.getrusage(who), field)
+                   for who in (resource.RUSAGE_SELF,
+                               resource.RUSAGE_CHILDREN)
+                   for field in ('ru_utime', 'ru_stime'))
+    cpu0, start = cpu(), time.perf_counter()
     func()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, cpu() - cpu0
+
+
+def bare_rsync(src, target):
+    subprocess.run(['rsync', *localdir.RSYNC_OPTIONS, src + '/',
+                    target + '/'], check=True, stdout=subprocess.DEVNULL)
 
 
 def main():
@@ -144,57 +169,69 @@ def run(args, rng, work):
     print('tree: %d files, %.0f MiB (made in %.1f s)' % (
         len(names), total / 2 ** 20, made))
 
-    bare = os.path.join(work, 'bare')
-    full_bare = timed(lambda: subprocess.run(
-        ['rsync', '--archive', '--delete', src + '/', bare + '/'],
-        check=True))
-    full_driver = timed(lambda: driver.add_replica(active, replica))
+    one = os.path.join(work, 'bare-one')
+    pair = [os.path.join(work, 'bare-a'), os.path.join(work, 'bare-b')]
+    full_bare = timed(lambda: bare_rsync(src, one))[0]
+    full_driver = timed(lambda: driver.add_replica(active, replica))[0]
+    for target in pair:
+        bare_rsync(src, target)
     mutate(src, names, rng, 0, args.churn)
-    subprocess.run(['rsync', '--archive', '--delete', src + '/',
-                    bare + '/'], check=True)
-    seed = timed(lambda: driver.update_replica_status(replica))
+    # Now: replica and staging-to-be at generation 0, the source at 1.
+    bare_rsync(src, one)
+    seed = timed(lambda: driver.update_replica_status(replica))[0]
+    bare_rsync(src, pair[1])
+    # Replica and pair[1] at 1, staging and pair[0] at 0.
     print('full copy: bare rsync %.2f s, add_replica %.2f s; first update '
           '(seeds staging with a clone) %.2f s' % (full_bare, full_driver,
                                                    seed))
 
-    bare_times, driver_times = [], []
+    times = {'driver': [], 'same': [], 'one': []}
     for r in range(1, args.rounds + 1):
         mutate(src, names, rng, r, args.churn)
-        runs = [('bare', lambda: subprocess.run(
-                    ['rsync', '--archive', '--delete', src + '/',
-                     bare + '/'], check=True)),
-                ('driver', lambda: driver.update_replica_status(replica))]
-        if r % 2:
-            runs.reverse()
+        # pair[(r - 1) % 2] is at generation r - 1, two behind the
+        # source (r + 1), like the driver's staging.
+        same = pair[(r - 1) % 2]
+        runs = [('driver', lambda: driver.update_replica_status(replica)),
+                ('same', lambda: bare_rsync(src, same)),
+                ('one', lambda: bare_rsync(src, one))]
+        runs = runs[r % 3:] + runs[:r % 3]
         for what, func in runs:
-            (bare_times if what == 'bare' else driver_times).append(
-                timed(func))
-        print('round %d: bare %.3f s, driver %.3f s' % (
-            r, bare_times[-1], driver_times[-1]))
-    # Both copies hold the source's files (checksums; bare rsync may leave
+            times[what].append(timed(func))
+        print('round %d: driver %.3f s, bare same delta %.3f s, bare one '
+              'copy %.3f s' % (r, times['driver'][-1][0],
+                               times['same'][-1][0], times['one'][-1][0]))
+    # Every copy holds the source's files (checksums; bare rsync may leave
     # a directory's mtime off by less than a second, so not compared).
-    for target in (bare, driver.share_path(replica)):
+    for target in (one, pair[(args.rounds - 1) % 2],
+                   driver.share_path(replica)):
         out = subprocess.run(
             ['rsync', '--recursive', '--links', '--perms', '--checksum',
              '--delete', '--dry-run', '--itemize-changes', src + '/',
              target + '/'], capture_output=True, text=True, check=True)
-        assert not out.stdout.strip(), out.stdout[:500]
+        assert not out.stdout.strip(), (target, out.stdout[:500])
 
-    b, d = statistics.median(bare_times), statistics.median(driver_times)
+    def med(what, i):
+        return statistics.median(t[i] for t in times[what])
     print()
     print('machine: %s' % machine(work))
     print('| %d files, %.0f MiB, %d rounds (%g%% rewritten, %g%% added, '
-          '%g%% deleted per round) | median s | min s | max s |' % (
-              len(names), total / 2 ** 20, args.rounds, args.churn,
-              args.churn / 2, args.churn / 2))
-    print('|---|---|---|---|')
-    for label, values in (('bare rsync --archive --delete', bare_times),
-                          ('localdir update_replica_status', driver_times)):
-        print('| %s | %.3f | %.3f | %.3f |' % (
-            label, statistics.median(values), min(values), max(values)))
-    print('overhead of the driver: %+.1f%% (target < 10%%)' % (
-        100 * (d - b) / b))
-
+          '%g%% deleted per round) | wall median (min-max) s | CPU median '
+          's |' % (len(names), total / 2 ** 20, args.rounds, args.churn,
+                   args.churn / 2, args.churn / 2))
+    print('|---|---|---|')
+    for what, label in (
+            ('one', 'bare rsync, one copy one round behind'),
+            ('same', 'bare rsync, same delta (copy two rounds behind)'),
+            ('driver', 'localdir update_replica_status')):
+        walls = [t[0] for t in times[what]]
+        print('| %s | %.3f (%.3f-%.3f) | %.3f |' % (
+            label, med(what, 0), min(walls), max(walls), med(what, 1)))
+    for i, kind in ((0, 'wall'), (1, 'CPU')):
+        d = med('driver', i)
+        print('driver against bare, %s: %+.1f%% same delta (target < 10%%), '
+              '%+.1f%% one copy' % (
+                  kind, 100 * (d - med('same', i)) / med('same', i),
+                  100 * (d - med('one', i)) / med('one', i)))
 
 if __name__ == '__main__':
     main()

@@ -80,6 +80,14 @@ RSYNC_MISSING = ('rsync is not installed: install the rsync package '
                  '(e.g. apt-get install rsync)')
 _UUID = re.compile(r'[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
                    r'[0-9a-fA-F]{4}-[0-9a-fA-F]{12}')
+# The options of every sync (benchmarks/localdir_sync.py times bare rsync
+# with the same ones). The staging basis is two generations old: a file
+# rewritten with the same size within one second must still differ, so
+# mtimes are compared to the nanosecond (--modify-window=-1, rsync >=
+# 3.1.3); no --checksum, no --inplace (a reader holding a file of the
+# previous generation open keeps reading it: rsync writes a new file and
+# renames it over), no --link-dest (no hard links to share data).
+RSYNC_OPTIONS = ('--archive', '--delete', '--modify-window=-1', '--stats')
 _TOTAL_SIZE = re.compile(r'^Total file size: ([0-9,.]+) bytes', re.M)
 _GIB = 1 << 30
 
@@ -256,12 +264,8 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
 
     def _rsync(self, source, target):
         """rsync ``source``/ into ``target``/; the bytes in ``source``."""
-        # The staging basis is two generations old: a file rewritten with
-        # the same size within one second must still differ, so compare
-        # mtimes to the nanosecond (--modify-window=-1, rsync >= 3.1.3).
-        out = self._run(['rsync', '--archive', '--delete',
-                         '--modify-window=-1', '--stats',
-                         source + '/', target + '/'])
+        out = self._run(['rsync', *RSYNC_OPTIONS, source + '/',
+                         target + '/'])
         match = _TOTAL_SIZE.search(out)
         return int(re.sub(r'\D', '', match.group(1))) if match else None
 
