@@ -13,6 +13,7 @@ from manilaclient import exceptions as mc_exceptions
 from manilaclient.v2 import client as v2_client
 
 from tests.client import server
+from tests.functional import workflow
 
 
 @pytest.fixture(scope='module')
@@ -33,27 +34,9 @@ def _manila(running, version='2.95', token='admin:admin'):
                             service_catalog_url=running.endpoint)
 
 
-def _replicated_share(api, name):
-    api.post('/types', {'share_type': {
-        'name': name, 'share_type_access:is_public': True,
-        'extra_specs': {'driver_handles_share_servers': False,
-                        'replication_type': 'readable'}}})
-    share = api.post('/shares', {'share': {
-        'share_proto': 'NFS', 'size': 1, 'share_type': name,
-        'availability_zone': 'az1'}}).json()['share']
-    api.wait(lambda: api.get('/shares/%s' % share['id']).json()['share'][
-        'status'] == 'available', 'the share to be available')
-    replica = api.post('/share-replicas', {'share_replica': {
-        'share_id': share['id'], 'availability_zone': 'az2'}}).json()[
-        'share_replica']
-    api.wait(lambda: api.replica(replica['id'])['replica_state'] ==
-             'in_sync', 'the replica to be in_sync')
-    return share['id'], replica['id']
-
-
 def test_extend_and_shrink_every_replica(all_in_one):
     running, api = all_in_one
-    share_id, replica_id = _replicated_share(
+    share_id, replica_id = workflow.replicated_share(
         api, 'rs-' + uuid.uuid4().hex[:6])
     active_id = next(r['id'] for r in api.replicas(share_id).values()
                      if r['replica_state'] == 'active')

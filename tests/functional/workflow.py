@@ -8,8 +8,8 @@ import uuid
 ACTIVE = 'active'
 
 
-def create_replicated_type(api):
-    name = 'readable-' + uuid.uuid4().hex[:6]
+def create_replicated_type(api, name=None):
+    name = name or 'readable-' + uuid.uuid4().hex[:6]
     r = api.post('/types', {'share_type': {
         'name': name, 'share_type_access:is_public': True,
         'extra_specs': {'driver_handles_share_servers': False,
@@ -60,6 +60,16 @@ def actives(api, share_id):
 def promote(api, replica_id):
     r = api.post('/share-replicas/%s/action' % replica_id, {'promote': None})
     assert r.status_code == 202, r.text
+
+
+def replicated_share(api, type_name):
+    """A readable type named ``type_name``, a share in az1 and an in_sync
+    replica in az2: (share id, replica id)."""
+    share_id = create_share(api, create_replicated_type(api, type_name))
+    replica_id = add_replica(api, share_id, 'az2')
+    wait_replica(api, replica_id, 'the replica to be in_sync',
+                 status='available', replica_state='in_sync')
+    return share_id, replica_id
 
 
 def run(api, take_down, bring_back):
