@@ -159,11 +159,17 @@ class _Resize(command.Command):
         session.action('shares', share['id'], self.action,
                        self.argument(args))
         if args.wait:
-            wait.until_status(
+            # The API marks the share extending/shrinking before it answers,
+            # so "available" again means the resize ended; a refused one
+            # (shrinking would lose data) ends available at the old size.
+            final = wait.until_status(
                 self.app, args, fetch(session, share['id']),
-                'share %s' % share['id'], errors=self.errors,
-                done=lambda s: (s.get('status') == 'available' and
-                                s.get('size') == args.new_size))
+                'share %s' % share['id'], errors=self.errors)
+            if final and final.get('size') != args.new_size:
+                raise wait.WaitError(
+                    'share %s: the %s to %d GiB was refused; it is still '
+                    '%s GiB' % (share['id'], self.action, args.new_size,
+                                final.get('size')))
 
 
 class ExtendShare(_Resize):

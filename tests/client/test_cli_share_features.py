@@ -1,5 +1,7 @@
 """The CLI's snapshot, access rule, resize and quota commands against the
 real service (manila-repl-all with fake backends)."""
+import json
+import os
 import uuid
 
 import pytest
@@ -42,6 +44,28 @@ def test_extend_and_shrink(cli, snap_share):
     assert cli.json('share', 'show', snap_share)['size'] == 2
     failed = cli('share', 'shrink', snap_share, '5', expect=1)
     assert failed.stderr.strip()
+
+
+def test_refused_shrink_with_wait_exits_1_at_once(cli, snap_share,
+                                                  all_in_one):
+    cli('share', 'extend', snap_share, '4', '--wait')
+    # The fake driver refuses to shrink below what the share holds.
+    path = os.path.join(all_in_one.fake_root('az1'), '%s.json' % (
+        _active_instance(cli, snap_share)))
+    with open(path) as f:
+        data = json.load(f)
+    data['used'] = 3
+    with open(path, 'w') as f:
+        json.dump(data, f)
+    failed = cli('share', 'shrink', snap_share, '2', '--wait',
+                 '--timeout', '60', expect=1)
+    assert 'refused' in failed.stderr
+    assert cli.json('share', 'show', snap_share)['size'] == 4
+
+
+def _active_instance(cli, share_id):
+    replicas = cli.json('replica', 'list', '--share', share_id)
+    return next(r['ID'] for r in replicas if r['Replica State'] == 'active')
 
 
 def test_quota_show_and_set(cli):
