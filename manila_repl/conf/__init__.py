@@ -7,6 +7,7 @@ from oslo_config import cfg
 
 from manila_repl.conf import api
 from manila_repl.conf import backend
+from manila_repl.conf import coordination
 from manila_repl.conf import database
 from manila_repl.conf import default
 from manila_repl.conf import quota
@@ -21,6 +22,7 @@ database.register_opts(CONF)
 scheduler.register_opts(CONF)
 share.register_opts(CONF)
 quota.register_opts(CONF)
+coordination.register_opts(CONF)
 
 # Per-backend sections are registered on demand, by backend name.
 backend_config = backend.backend_config

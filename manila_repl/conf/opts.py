@@ -1,6 +1,7 @@
 """Every option, for oslo-config-generator (etc/manila-repl.conf.sample)."""
 from manila_repl.conf import api
 from manila_repl.conf import backend
+from manila_repl.conf import coordination
 from manila_repl.conf import database
 from manila_repl.conf import default
 from manila_repl.conf import quota
@@ -16,7 +17,7 @@ def list_opts():
 
     result = []
     for module in (default, api, database, scheduler, share, quota,
-                   backend):
+                   coordination, backend):
         for group, group_opts in module.list_opts().items():
             result.append((group, group_opts))
     return result

@@ -20,6 +20,13 @@ def load(instance_id):
         return instance, by_id[instance_id]
 
 
+def share_of(instance_id):
+    """The share an instance belongs to, or None once it is gone."""
+    with session.reader() as r:
+        return r.scalar(sa.select(Instance.share_id).where(
+            Instance.id == instance_id))
+
+
 def transition(s, instance_id, expected_status, **values):
     """UPDATE the instance only if it is still in ``expected_status``.
 

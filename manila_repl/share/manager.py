@@ -11,8 +11,10 @@ from stevedore import driver as stevedore_driver
 from manila_repl.conf import backend_config
 from manila_repl.conf import CONF
 from manila_repl import context as ctx_mod
+from manila_repl import coordination
 from manila_repl.scheduler import rpcapi as scheduler_rpcapi
 from manila_repl.share import access
+from manila_repl.share import instance_db
 from manila_repl.share import lifecycle
 from manila_repl.share import recovery
 from manila_repl.share import replica_status
@@ -102,39 +104,54 @@ class ShareManager:
             ctx_mod.get_admin_context(), self.host, stats)
 
     # -- RPC endpoints -----------------------------------------------------
+    # Each runs under its share's distributed lock (coordination.py): the
+    # storage of one share is driven by one manager at a time.
+    def _on_share(self, share_id, flow, *args):
+        if share_id is None:        # gone already: the flow finds nothing
+            return flow(self.driver, *args)
+        with coordination.share_lock(share_id):
+            return flow(self.driver, *args)
+
+    def _on_instance(self, instance_id, flow, *args):
+        return self._on_share(instance_db.share_of(instance_id), flow,
+                              instance_id, *args)
+
     def publish_service_capabilities(self, context):
         self.publish_stats()
 
     def create_share_instance(self, context, instance_id):
-        lifecycle.create_share_instance(self.driver, instance_id)
+        self._on_instance(instance_id, lifecycle.create_share_instance)
 
     def delete_share_instance(self, context, instance_id, force=False):
-        lifecycle.delete_share_instance(self.driver, instance_id, force)
+        self._on_instance(instance_id, lifecycle.delete_share_instance,
+                          force)
 
     def add_replica(self, context, replica_id):
-        replication.add_replica(self.driver, replica_id)
+        self._on_instance(replica_id, replication.add_replica)
 
     def delete_replica(self, context, replica_id, force=False):
-        replication.delete_replica(self.driver, replica_id, force)
+        self._on_instance(replica_id, replication.delete_replica, force)
 
     def promote_replica(self, context, replica_id):
-        replication.promote_replica(self.driver, replica_id)
+        self._on_instance(replica_id, replication.promote_replica)
 
     def update_replica(self, context, replica_id):
-        replication.update_replica(self.driver, replica_id)
+        self._on_instance(replica_id, replication.update_replica)
 
     # 1.1
     def extend_share(self, context, share_id, new_size):
-        resize.extend_share(self.driver, share_id, new_size)
+        self._on_share(share_id, resize.extend_share, share_id, new_size)
 
     def shrink_share(self, context, share_id, new_size):
-        resize.shrink_share(self.driver, share_id, new_size)
+        self._on_share(share_id, resize.shrink_share, share_id, new_size)
 
     def create_snapshot(self, context, snapshot_id):
-        snapshots.create_snapshot(self.driver, snapshot_id)
+        self._on_share(snapshots.share_of(snapshot_id),
+                       snapshots.create_snapshot, snapshot_id)
 
     def delete_snapshot(self, context, snapshot_id, force=False):
-        snapshots.delete_snapshot(self.driver, snapshot_id, force)
+        self._on_share(snapshots.share_of(snapshot_id),
+                       snapshots.delete_snapshot, snapshot_id, force)
 
     def update_access(self, context, share_id):
-        access.update_access(self.driver, share_id)
+        self._on_share(share_id, access.update_access, share_id)

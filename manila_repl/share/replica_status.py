@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from manila_repl import constants as c
+from manila_repl import coordination
 from manila_repl.db import models
 from manila_repl.db import session
 from manila_repl.share import snapshots
@@ -87,6 +88,30 @@ def _sync_snapshots(driver, share_id, view):
         return False
 
 
+def _update_share(driver, share_id, group, now):
+    """Update the non-active replicas of one share (its batch rows)."""
+    params = []
+    has_snapshots = group[0]['has_snapshots']
+    for view in views.from_rows(group):
+        if view.replica_state == c.REPLICA_STATE_ACTIVE or \
+                view.status != c.STATUS_AVAILABLE:
+            continue
+        update = _update_one(driver, view)
+        if update is None:
+            continue
+        if has_snapshots and update['replica_state'] == \
+                c.REPLICA_STATE_IN_SYNC and not \
+                _sync_snapshots(driver, share_id, view):
+            update = dict(update, replica_state=c.REPLICA_STATE_OUT_OF_SYNC,
+                          message='The replica lacks snapshots.')
+        params.append({'b_id': view.id,
+                       'b_state': update['replica_state'],
+                       'b_synced': update.get('last_sync_at'),
+                       'b_message': update.get('message'),
+                       'b_now': now})
+    return params
+
+
 def run_cycle(driver, backend, batch_size):
     """One pass over every replica whose active this backend owns.
 
@@ -104,27 +129,18 @@ def run_cycle(driver, backend, batch_size):
         now = timeutils.utcnow()
         for share_id, group in itertools.groupby(
                 rows, key=operator.itemgetter('share_id')):
-            group = list(group)
-            has_snapshots = group[0]['has_snapshots']
-            for view in views.from_rows(group):
-                if view.replica_state == c.REPLICA_STATE_ACTIVE or \
-                        view.status != c.STATUS_AVAILABLE:
-                    continue
-                update = _update_one(driver, view)
-                if update is None:
-                    continue
-                if has_snapshots and update['replica_state'] == \
-                        c.REPLICA_STATE_IN_SYNC and not \
-                        _sync_snapshots(driver, share_id, view):
-                    update = dict(update,
-                                  replica_state=c.REPLICA_STATE_OUT_OF_SYNC,
-                                  message='The replica lacks snapshots.')
-                params.append({'b_id': view.id,
-                               'b_state': update['replica_state'],
-                               'b_synced': update.get('last_sync_at'),
-                               'b_message': update.get('message'),
-                               'b_now': now})
             after = share_id
+            lock = coordination.share_lock(share_id)
+            if not lock.acquire(blocking=False):
+                # Another manager drives this share now (a promote, a
+                # resize): its replicas wait for the next cycle.
+                LOG.debug('Share %s is busy; skipped this cycle', share_id)
+                continue
+            try:
+                params.extend(_update_share(driver, share_id, list(group),
+                                            now))
+            finally:
+                lock.release()
         if params:
             with session.transaction() as s:
                 s.connection().execute(_SAVE, params)

@@ -25,6 +25,13 @@ Share = models.Share
 NOT_SUPPORTED = 'Snapshots are not supported by the driver.'
 
 
+def share_of(snapshot_id):
+    """The share a snapshot belongs to, or None once it is gone."""
+    with session.reader() as r:
+        return r.scalar(sa.select(models.ShareSnapshot.share_id).where(
+            models.ShareSnapshot.id == snapshot_id))
+
+
 def _load(snapshot_id, status):
     """(size, [(snapshot instance id, share instance view)]) of the
     snapshot's instances in ``status``; (None, []) when it is gone."""

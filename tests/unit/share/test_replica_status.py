@@ -256,3 +256,32 @@ def test_statements_do_not_grow_with_replicas_per_share(drivers, rows):
         assert replica_status.run_cycle(drivers['az1'], AZ1, 1000) == (
             80, 1)
     assert (counts['SELECT'], counts['UPDATE']) == (1, 1)
+
+
+def test_a_share_locked_by_another_manager_waits_a_cycle(drivers, rows):
+    """While another manager holds a share's lock (a promote, a resize),
+    the loop leaves that share's replicas for the next cycle."""
+    import threading
+
+    from manila_repl import coordination
+
+    busy, idle = make_shares(drivers, 2)
+    held, release = threading.Event(), threading.Event()
+
+    def other_manager():
+        with coordination.share_lock(busy.share):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=other_manager)
+    thread.start()
+    try:
+        assert held.wait(10)
+        assert replica_status.run_cycle(drivers['az1'], AZ1, 100) == (1, 1)
+        assert states(rows, busy.replicas) == ['out_of_sync']
+        assert states(rows, idle.replicas) == ['in_sync']
+    finally:
+        release.set()
+        thread.join()
+    replica_status.run_cycle(drivers['az1'], AZ1, 100)
+    assert states(rows, busy.replicas) == ['in_sync']
