@@ -10,7 +10,6 @@ delays can be injected per method, in config or at run time in
 ``<root>/<backend>/inject.json`` (``{"fail": [...], "delay": {m: s}}``).
 """
 import functools
-import json
 import os
 import time
 
@@ -21,6 +20,7 @@ from oslo_utils import timeutils
 from manila_repl.conf import backend as backend_conf
 from manila_repl import exception
 from manila_repl.share import driver
+from manila_repl.share.drivers import jsonfile
 
 LOG = logging.getLogger(__name__)
 
@@ -82,20 +82,8 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         # Named after the instance id (a uuid we generated), never user input.
         return os.path.join(self._dir(view.backend_name), view.id + '.json')
 
-    @staticmethod
-    def _read(path):
-        try:
-            with open(path) as f:
-                return json.load(f)
-        except FileNotFoundError:
-            return None
-
-    @staticmethod
-    def _write(path, data):
-        tmp = path + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(data, f)
-        os.replace(tmp, path)
+    _read = staticmethod(jsonfile.read)
+    _write = staticmethod(jsonfile.write)
 
     def _inject(self, method):
         failing = set(self.configuration.fake_fail_methods)

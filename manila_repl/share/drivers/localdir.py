@@ -35,7 +35,6 @@ import ctypes.util
 import datetime
 import errno
 import fcntl
-import json
 import os
 import re
 import shutil
@@ -51,6 +50,7 @@ from oslo_utils import timeutils
 from manila_repl.conf import backend as backend_conf
 from manila_repl import exception
 from manila_repl.share import driver
+from manila_repl.share.drivers import jsonfile
 
 LOG = logging.getLogger(__name__)
 
@@ -183,20 +183,8 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         return os.path.join(self._snapshots_dir(view),
                             _check_id(snapshot_id, 'snapshot'))
 
-    @staticmethod
-    def _read(path):
-        try:
-            with open(path) as f:
-                return json.load(f)
-        except FileNotFoundError:
-            return None
-
-    @staticmethod
-    def _write(path, data):
-        tmp = path + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(data, f)
-        os.replace(tmp, path)
+    _read = staticmethod(jsonfile.read)
+    _write = staticmethod(jsonfile.write)
 
     def _update_meta(self, view, **values):
         path = self._meta_path(view)

@@ -1,0 +1,20 @@
+"""Small JSON state files kept by drivers (fake, localdir)."""
+import json
+import os
+
+
+def read(path):
+    """The file's content, or None when it does not exist."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+def write(path, data):
+    """Replace the file atomically: readers see the old or the new one."""
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(data, f)
+    os.replace(tmp, path)
