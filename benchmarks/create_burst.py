@@ -35,6 +35,10 @@ def main():
     print('machine:', common.machine())
     with deployed.deployed(args.db, interval=args.interval) as dep:
         api = dep.api
+        # 150 instances: over the default share_replicas quota (100).
+        r = api.request('PUT', '/quota-sets/admin', json={'quota_set': {
+            'share_replicas': -1, 'replica_gigabytes': -1}})
+        assert r.status_code == 200, r.text
         type_id = workflow.create_replicated_type(api)
         t0 = time.perf_counter()
         shares = [workflow.create_share(api, type_id, az='az1')

@@ -1,12 +1,13 @@
-"""Project quotas: limits, usage from SQL, and their enforcement.
+"""Project quotas: limits, usage, and their enforcement.
 
 Limits: a project's rows in the ``quotas`` table (set by an admin with
 PUT /v2/quota-sets/{project_id}), else the ``[quota]`` defaults; -1 means
 unlimited. Usage is never stored: it is counted from the resource tables
-each time (no reservations, so ``reserved`` is always 0):
+each time (no reservations, so ``reserved`` is always 0), hence it cannot
+drift from what exists:
 
 - ``shares``, ``gigabytes``: the project's shares and the sum of their
-  sizes;
+  sizes (an extend in progress counts at its new size);
 - ``share_replicas``, ``replica_gigabytes``: the instances of the
   project's replicated shares and the sum of their sizes (the active
   replica counts as one replica and ``size`` GiB);
@@ -15,26 +16,19 @@ each time (no reservations, so ``reserved`` is always 0):
   0 (no such resources here), reported for Manila's clients;
 - ``per_share_gigabytes``: a limit on one share's size, no usage.
 
-Enforcement is "write, then count" in the writer's transaction: the
-caller inserts or updates its row first (flush), then calls ``enforce``,
-which counts with that change included and raises OverQuota, rolling the
-whole transaction back. SQLite serialises writers, so the check is exact
-there. On PostgreSQL and MariaDB (READ COMMITTED) two transactions racing
-for the project's last unit may both pass: a small, accepted overshoot
-(Manila's reservations avoid it at the price of a usage table that
-drifts). The project's override rows are read FOR UPDATE, which serialises
-the racers whenever the project has any override.
+Enforcement is "write, lock, count" in the writer's transaction: the
+caller inserts or updates its rows first (flush), then calls ``enforce``,
+which locks the project's row in ``quota_projects`` and only then counts,
+with that change included, raising OverQuota (which rolls the whole
+transaction back). Two requests of one project, in any API process, thus
+count one after the other, each seeing what the other committed: the limit
+is exact on PostgreSQL and MariaDB (READ COMMITTED: every statement reads
+what is committed when it starts) as on SQLite (one writer at a time).
 """
-import sqlalchemy as sa
-
 from manila_repl.conf import CONF
-from manila_repl.db import models
+from manila_repl.db import quotas as quota_db
 from manila_repl.db import session
 from manila_repl import exception
-
-Share = models.Share
-Instance = models.ShareInstance
-Quota = models.Quota
 
 RESOURCES = ('shares', 'gigabytes', 'snapshots', 'snapshot_gigabytes',
              'share_networks', 'share_groups', 'share_group_snapshots',
@@ -49,44 +43,21 @@ def defaults():
     return {r: getattr(CONF.quota, r) for r in RESOURCES}
 
 
-def _overrides(s, project_id, lock=False):
-    query = sa.select(Quota.resource, Quota.hard_limit).where(
-        Quota.project_id == project_id)
-    if lock and s.bind.dialect.name != 'sqlite':
-        query = query.with_for_update()
-    return {r: v for r, v in s.execute(query).all() if r in RESOURCES}
-
-
-def limits(project_id, s=None, lock=False):
+def limits(project_id, s=None):
     """{resource: hard limit} of a project."""
     if s is None:
         with session.reader() as r:
             return limits(project_id, r)
-    return dict(defaults(), **_overrides(s, project_id, lock))
+    own = quota_db.overrides(s, project_id)
+    return dict(defaults(), **{r: v for r, v in own.items()
+                               if r in RESOURCES})
 
 
 def usage(s, project_id):
     """{resource: in use}, counted now (includes what ``s`` flushed)."""
-    shares, gigabytes = s.execute(
-        sa.select(sa.func.count(Share.id),
-                  sa.func.coalesce(sa.func.sum(Share.size), 0))
-        .where(Share.project_id == project_id)).one()
-    replicas, replica_gb = s.execute(
-        sa.select(sa.func.count(Instance.id),
-                  sa.func.coalesce(sa.func.sum(Share.size), 0))
-        .join(Share, Share.id == Instance.share_id)
-        .where(Share.project_id == project_id,
-               Share.replication_type.is_not(None))).one()
-    Snapshot = models.ShareSnapshot
-    snapshots, snapshot_gb = s.execute(
-        sa.select(sa.func.count(Snapshot.id),
-                  sa.func.coalesce(sa.func.sum(Snapshot.size), 0))
-        .where(Snapshot.project_id == project_id)).one()
-    return {'shares': shares, 'gigabytes': int(gigabytes),
-            'snapshots': snapshots, 'snapshot_gigabytes': int(snapshot_gb),
-            'share_networks': 0, 'share_groups': 0,
-            'share_group_snapshots': 0, 'share_replicas': replicas,
-            'replica_gigabytes': int(replica_gb), 'per_share_gigabytes': 0}
+    used = dict.fromkeys(RESOURCES, 0)
+    used.update(quota_db.usage(s, project_id))
+    return used
 
 
 def project_quotas(project_id, with_usage=False):
@@ -100,14 +71,15 @@ def project_quotas(project_id, with_usage=False):
             for k, v in hard.items()}
 
 
-def enforce(s, project_id, resources, deltas=None, share_size=None):
-    """Raise OverQuota if the project's usage (as ``s`` sees it, plus
-    ``deltas``) is over a limit, for the named ``resources``.
+def enforce(s, project_id, resources, share_size=None):
+    """Raise OverQuota if the project's usage, as ``s`` sees it once it
+    holds the project's lock, is over a limit for one of ``resources``.
 
-    ``share_size``: also check it against ``per_share_gigabytes``.
+    Call it after flushing the change to check. ``share_size``: also check
+    it against ``per_share_gigabytes``.
     """
-    deltas = deltas or {}
-    hard = limits(project_id, s, lock=True)
+    quota_db.lock_project(s, project_id)
+    hard = limits(project_id, s)
     over = []
     if share_size is not None and \
             hard['per_share_gigabytes'] != UNLIMITED and \
@@ -117,10 +89,9 @@ def enforce(s, project_id, resources, deltas=None, share_size=None):
     used = usage(s, project_id)
     for resource in resources:
         limit = hard[resource]
-        wanted = used[resource] + deltas.get(resource, 0)
-        if limit != UNLIMITED and wanted > limit:
+        if limit != UNLIMITED and used[resource] > limit:
             over.append('%s (%d requested in all, limit %d)' %
-                        (resource, wanted, limit))
+                        (resource, used[resource], limit))
     if over:
         raise exception.OverQuota(
             resources=', '.join(r.partition(' ')[0] for r in over),
@@ -140,34 +111,25 @@ def check_replica(s, project_id):
     enforce(s, project_id, ['share_replicas', 'replica_gigabytes'])
 
 
-def check_snapshot(context, size, s=None, project_id=None):
-    """Before inserting a snapshot of ``size`` GiB: raise OverQuota if one
-    more snapshot, or ``size`` more snapshot GiB, is over the project's
-    quota. Pass the creating transaction as ``s`` (then the check and the
-    insert are one transaction)."""
-    project_id = project_id or context.project_id
-    if s is None:
-        with session.transaction() as t:
-            return check_snapshot(context, size, t, project_id)
-    enforce(s, project_id, ['snapshots', 'snapshot_gigabytes'],
-            deltas={'snapshots': 1, 'snapshot_gigabytes': size})
+def check_snapshot(s, project_id):
+    """After flushing a new snapshot of the project."""
+    enforce(s, project_id, ['snapshots', 'snapshot_gigabytes'])
+
+
+def check_extend(s, share, new_size):
+    """After recording an extend of ``share`` to ``new_size`` GiB (its
+    ``task_size``): usage counts it at the new size from then on."""
+    resources = ['gigabytes']
+    if share.replication_type:
+        resources.append('replica_gigabytes')
+    enforce(s, share.project_id, resources, share_size=new_size)
 
 
 def set_limits(project_id, values):
-    """Create or update the project's rows for ``values``."""
-    with session.transaction() as s:
-        rows = {q.resource: q for q in s.scalars(
-            sa.select(Quota).where(Quota.project_id == project_id))}
-        for resource, limit in values.items():
-            row = rows.get(resource)
-            if row is None:
-                s.add(Quota(project_id=project_id, resource=resource,
-                            hard_limit=limit))
-            else:
-                row.hard_limit = limit
+    """Create or update the project's own limits for ``values``."""
+    quota_db.set_limits(project_id, values)
 
 
 def reset(project_id):
     """Back to the defaults: forget the project's own limits."""
-    with session.transaction() as s:
-        s.execute(sa.delete(Quota).where(Quota.project_id == project_id))
+    quota_db.delete_limits(project_id)

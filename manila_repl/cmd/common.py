@@ -14,6 +14,14 @@ DEFAULT_CONFIG_FILES = ['/etc/manila-repl/manila-repl.conf']
 def prepare(argv, prog, cli_opts=(), default_config_files=None,
             transport_url=None):
     """Parse the command line and config files, and set up logging."""
+    parse(argv, prog, cli_opts, default_config_files, transport_url)
+    setup_logging(prog)
+
+
+def parse(argv, prog, cli_opts=(), default_config_files=None,
+          transport_url=None):
+    """Parse the command line and config files (logging not set up yet:
+    a command may still refuse to start with one line on stderr)."""
     logging.register_options(CONF)
     # Logs go to stderr: stdout is for what a command answers.
     CONF.set_default('use_stderr', True)
@@ -27,6 +35,11 @@ def prepare(argv, prog, cli_opts=(), default_config_files=None,
     CONF(argv[1:] if argv is not None else sys.argv[1:], project='manila-repl',
          prog=prog, version=version.VERSION,
          default_config_files=default_config_files)
+
+
+def setup_logging(prog):
+    """Logging per the config, then the start-up line (with the
+    concurrency report the functional tests read)."""
     logging.setup(CONF, 'manila-repl')
     from manila_repl import cmd
     logging.getLogger(prog).info('%s %s. %s', prog, version.VERSION,

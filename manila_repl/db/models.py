@@ -259,3 +259,12 @@ class Quota(TimestampMixin, Base):
     project_id: Mapped[str] = mapped_column(String(255))
     resource: Mapped[str] = mapped_column(String(255))
     hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class QuotaProject(TimestampMixin, Base):
+    """A project that quota checks have seen; its row is what every quota
+    check of the project locks before it counts, so that two checks of one
+    project, in any API process, never count at the same time."""
+    __tablename__ = 'quota_projects'
+
+    project_id: Mapped[str] = mapped_column(String(255), primary_key=True)

@@ -21,10 +21,10 @@ Quota (extend only): ``gigabytes`` grows by the increase, and, for a
 replicated share, ``replica_gigabytes`` by the increase times the number
 of its instances (each counts ``size`` GiB). Manila answers 403 for an
 extend over quota (ShareSizeExceedsAvailableQuota is turned into
-HTTPForbidden by its controller); so do we. The increase is counted from
-``shares.size``, which only changes when the resize completes: two
-extends of different shares of one project racing for the last GiB may
-both pass (documented overshoot, as in quotas.py).
+HTTPForbidden by its controller); so do we. Usage counts a share being
+extended at its ``task_size`` from the moment the extend is recorded, and
+the check holds the project's quota lock (quotas.py), so extends racing
+for a project's last GiB cannot both pass.
 """
 
 from oslo_utils import timeutils
@@ -121,15 +121,9 @@ def extend_share(context, share_id, new_size, force=False):
                 reason='new size for extend must be greater than the '
                        'current size of share %s (current: %d, new: %d)'
                        % (share.id, share.size, new_size))
-        increase = new_size - share.size
-        resources = ['gigabytes']
-        deltas = {'gigabytes': increase}
-        if share.replication_type:
-            resources.append('replica_gigabytes')
-            deltas['replica_gigabytes'] = increase * len(share.instances)
         try:
-            quotas.enforce(s, share.project_id, resources, deltas,
-                           share_size=new_size)
+            # The share's task_size is new_size already: counted so.
+            quotas.check_extend(s, share, new_size)
         except exception.OverQuota as e:
             # Manila: ShareSizeExceedsAvailableQuota -> HTTPForbidden.
             raise exception.NotAuthorized(

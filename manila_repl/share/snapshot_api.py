@@ -9,6 +9,7 @@ from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import session
 from manila_repl import exception
+from manila_repl import quotas
 from manila_repl.share import api as share_api
 
 Share = models.Share
@@ -185,6 +186,7 @@ def create_snapshot(context, share_id, name=None, description=None,
                     snapshot_id=snapshot.id, share_instance_id=instance.id,
                     status=c.STATUS_CREATING, progress='0%'))
         s.flush()
+        quotas.check_snapshot(s, snapshot.project_id)
         snapshot_id, host = snapshot.id, active.host
 
     def undo(s):

@@ -163,10 +163,58 @@ def test_replicated_share_and_replica_quota(client, db):
         'share_id': share_id}}, status=202)
 
 
-def test_check_snapshot(db):
-    from manila_repl import context, exception
-    ctx = context.RequestContext(project_id='p1', user_id='u')
-    quotas.set_limits('p1', {'snapshots': 1, 'snapshot_gigabytes': 5})
-    quotas.check_snapshot(ctx, 5)
-    with pytest.raises(exception.OverQuota):
-        quotas.check_snapshot(ctx, 6)
+def test_snapshot_create_over_quota_413(client, db):
+    type_id = db.share_type(name='snap')
+    db.add(models.ShareTypeExtraSpec(share_type_id=type_id,
+                                     spec_key='snapshot_support',
+                                     spec_value='True'))
+    share_id = db.share(size=3, type_id=type_id)
+    db.instance(share_id)
+    client.put('/v2/quota-sets/p1', {'quota_set': {'snapshots': 1,
+                                                   'snapshot_gigabytes': 5}})
+
+    def snapshot(status):
+        return client.post('/v2/snapshots', {'snapshot': {
+            'share_id': share_id}}, status=status)
+
+    snapshot(202)
+    message = assert_fault(snapshot(413), 413, 'overLimit')
+    assert 'snapshots' in message
+    client.put('/v2/quota-sets/p1', {'quota_set': {'snapshots': 2}})
+    message = assert_fault(snapshot(413), 413, 'overLimit')
+    assert 'snapshot_gigabytes' in message
+    assert db.count(models.ShareSnapshot) == 1      # refused: rolled back
+    detail = client.get('/v2/quota-sets/p1/detail').json['quota_set']
+    assert detail['snapshot_gigabytes']['in_use'] == 3
+
+
+def test_extend_in_progress_counts_at_its_new_size(client, db):
+    """An accepted extend is charged from the moment it is recorded, not
+    when the manager finishes: a second extend cannot take the same GiB."""
+    first, second = db.share(size=1, replication_type=None), db.share(
+        size=1, replication_type=None)
+    for share_id in (first, second):
+        db.instance(share_id, replica_state=None)
+    client.put('/v2/quota-sets/p1', {'quota_set': {'gigabytes': 4}})
+    client.post('/v2/shares/%s/action' % first,
+                {'extend': {'new_size': 3}}, status=202)
+    detail = client.get('/v2/quota-sets/p1/detail').json['quota_set']
+    assert detail['gigabytes']['in_use'] == 4
+    message = assert_fault(client.post(
+        '/v2/shares/%s/action' % second, {'extend': {'new_size': 2}},
+        status=403), 403, 'forbidden')
+    assert 'gigabytes' in message
+
+
+def test_every_check_locks_the_projects_row(client, db):
+    """Checks serialise on one row per project, made on first use."""
+    def projects():
+        with session.reader() as r:
+            return set(r.scalars(sa.select(models.QuotaProject.project_id)))
+
+    with session.transaction() as s:
+        s.execute(sa.delete(models.QuotaProject))
+    _create(client)
+    _create(client, project='p2')
+    _create(client)
+    assert projects() == {'p1', 'p2'}
