@@ -104,7 +104,9 @@ class Keystone:
                       '--keystone-group', 'root'],
                      ['bootstrap', '--bootstrap-password', ADMIN_PASSWORD,
                       '--bootstrap-region-id', REGION,
-                      '--bootstrap-public-url', self.url]):
+                      '--bootstrap-public-url', self.url,
+                      '--bootstrap-internal-url', self.url,
+                      '--bootstrap-admin-url', self.url]):
             self._manage(step)
         self._serve(self.config, self.port, 'keystone')
 

@@ -48,6 +48,7 @@ def main(argv=None):
     set_embedded_defaults(CONF)
     common.prepare(argv, 'manila-repl-all', default_config_files=[],
                    transport_url='fake://')
+    common.check_auth_strategy(CONF, 'manila-repl-all')
     log = logging.getLogger('manila_repl.all')
     migration.upgrade()
 
