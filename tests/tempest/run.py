@@ -185,8 +185,11 @@ class ManilaRepl:
 def run_tempest(venv, workdir, keystone, regex, concurrency):
     tempest = os.path.join(venv, 'bin', 'tempest')
     workspace = os.path.join(workdir, 'tempest')
-    subprocess.run([tempest, 'init', workspace], check=True,
-                   capture_output=True, stdin=subprocess.DEVNULL)
+    # Registered in a workspace file of our own, not ~/.tempest.
+    subprocess.run([tempest, 'init', '--name', os.path.basename(workdir),
+                    '--workspace-path',
+                    os.path.join(workdir, 'workspace.yaml'), workspace],
+                   check=True, capture_output=True, stdin=subprocess.DEVNULL)
     config = tempest_config(keystone,
                             os.path.join(workspace, 'tempest.log'))
     with open(os.path.join(workspace, 'etc', 'tempest.conf'), 'w') as f:
