@@ -38,6 +38,11 @@ rules = [
         operations=[{'method': 'POST',
                      'path': BASE_PATH + '/{type_id}/extra_specs'}]),
     policy.DocumentedRuleDefault(
+        name='share_types_extra_spec:update', check_str=base.RULE_ADMIN_API,
+        description='Change one extra spec of a share type.',
+        operations=[{'method': 'PUT',
+                     'path': BASE_PATH + '/{type_id}/extra_specs/{key}'}]),
+    policy.DocumentedRuleDefault(
         name='share_types_extra_spec:delete', check_str=base.RULE_ADMIN_API,
         description='Delete an extra spec of a share type.',
         operations=[{'method': 'DELETE',
