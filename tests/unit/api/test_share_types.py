@@ -136,7 +136,7 @@ def test_update_one_extra_spec(client, db):
                      'badRequest')
     assert_fault(client.put(f'{path}/a', {'a': 'b'}, roles='member',
                             status=403), 403, 'forbidden')
-    assert_fault(client.put(f'/v2/types/nope/extra_specs/a', {'a': 'b'},
+    assert_fault(client.put('/v2/types/nope/extra_specs/a', {'a': 'b'},
                             status=404), 404, 'itemNotFound')
     assert set(client.get(path).json['extra_specs']) == {
         'driver_handles_share_servers', 'replication_type',
