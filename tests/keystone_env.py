@@ -45,7 +45,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def _wait(predicate, what, timeout, process=None, log=None):
+def wait_for(predicate, what, timeout, process=None, log=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -195,7 +195,7 @@ class Keystone:
                 return requests.get(url, timeout=60).status_code == 200
             except requests.RequestException:
                 return False
-        _wait(up, 'Keystone on %s' % url, 90, process, log_path)
+        wait_for(up, 'Keystone on %s' % url, 90, process, log_path)
 
     def log(self):
         return _tail(os.path.join(self.workdir, 'keystone.log'))

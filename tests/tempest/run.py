@@ -21,10 +21,10 @@ import sys
 import tempfile
 import time
 
-import requests
 
 from tests import cached_venv
 from tests import keystone_env
+from tests import manila_all
 
 HERE = os.path.dirname(__file__)
 REQUIREMENTS = os.path.join(HERE, 'requirements.txt')
@@ -34,9 +34,9 @@ SELECTION = (r'^manila_tempest_tests\.tests\.api\.'
              r'(test_replication|admin\.test_replication|test_microversions)')
 MAX_MICROVERSION = '2.95'
 ZONES = ('az1', 'az2', 'az3')
-#: Two backends per AZ, in one replication domain.
-BACKENDS = tuple('%s%s' % (zone, suffix) for zone in ZONES
-                 for suffix in ('a', 'b'))
+#: Two localdir backends per AZ, in one replication domain.
+BACKENDS = {'%s%s' % (zone, suffix): zone for zone in ZONES
+            for suffix in ('a', 'b')}
 
 
 def log(message):
@@ -45,32 +45,6 @@ def log(message):
 
 def tempest_venv():
     return cached_venv.ensure('tempest', REQUIREMENTS)
-
-
-def manila_config(workdir, port, keystone):
-    lines = [
-        '[DEFAULT]',
-        'host = tempest',
-        'state_path = %s' % os.path.join(workdir, 'manila-state'),
-        'debug = true',
-        'log_file = %s' % os.path.join(workdir, 'manila-repl-all.log'),
-        'report_interval = 2',
-        '[api]',
-        'auth_strategy = keystone',
-        'bind_port = %d' % port,
-        '[share]',
-        'enabled_share_backends = %s' % ','.join(BACKENDS),
-        # Tempest waits for in_sync replicas: sync often.
-        'replica_status_interval = 5',
-        'stats_report_interval = 5',
-    ]
-    for name in BACKENDS:
-        lines += ['[%s]' % name,
-                  'share_driver = localdir',
-                  'backend_availability_zone = %s' % name[:-1],
-                  'replication_domain = tempest',
-                  'localdir_capacity_gb = 1000']
-    return '\n'.join(lines) + '\n' + keystone.authtoken_config()
 
 
 def tempest_config(keystone, log_file):
@@ -135,53 +109,6 @@ def tempest_config(keystone, log_file):
     return config
 
 
-class ManilaRepl:
-    """``manila-repl-all`` with the config above, over its own SQLite."""
-
-    def __init__(self, workdir, keystone):
-        self.workdir = workdir
-        self.port = keystone_env.free_port()
-        self.endpoint = 'http://127.0.0.1:%d/v2' % self.port
-        self.config = os.path.join(workdir, 'manila-repl.conf')
-        with open(self.config, 'w') as f:
-            f.write(manila_config(workdir, self.port, keystone))
-        self.keystone = keystone
-        self.process = None
-        self.console = os.path.join(workdir, 'manila-repl-all.console')
-
-    def start(self):
-        binary = os.path.join(os.path.dirname(sys.executable),
-                              'manila-repl-all')
-        with open(self.console, 'ab') as out:
-            self.process = subprocess.Popen(
-                [binary, '--config-file', self.config], stdout=out,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        token = self.keystone.token('admin', keystone_env.ADMIN_PASSWORD,
-                                    project='admin')
-        headers = {'X-Auth-Token': token,
-                   'X-OpenStack-Manila-API-Version': MAX_MICROVERSION}
-
-        def pools():
-            try:
-                r = requests.get(self.endpoint + '/scheduler-stats/pools',
-                                 headers=headers, timeout=10)
-            except requests.RequestException:
-                return False
-            return r.status_code == 200 and len(r.json()['pools']) == len(
-                BACKENDS)
-        keystone_env._wait(pools, 'manila-repl-all with %d pools' %
-                           len(BACKENDS), 120, self.process, self.console)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 def run_tempest(venv, workdir, keystone, regex, concurrency):
     tempest = os.path.join(venv, 'bin', 'tempest')
     workspace = os.path.join(workdir, 'tempest')
@@ -240,7 +167,12 @@ def main(argv=None):
     manila = None
     try:
         with keystone_env.Keystone(os.path.join(workdir, 'keystone')) as ks:
-            manila = ManilaRepl(workdir, ks)
+            manila = manila_all.ManilaAll(
+                os.path.join(workdir, 'manila'), ks, BACKENDS,
+                driver='localdir', driver_options=[
+                    'localdir_capacity_gb = 1000'],
+                # Tempest waits for in_sync replicas: sync often.
+                status_interval=5)
             ks.register_manila(manila.endpoint)
             manila.start()
             log('Keystone on %s, manila-repl on %s (%.0f s)' % (
