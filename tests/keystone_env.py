@@ -22,6 +22,7 @@ import time
 import requests
 
 from tests import cached_venv
+from tests.functional import deployment
 
 REQUIREMENTS = os.path.join(os.path.dirname(__file__),
                             'keystone-requirements.txt')
@@ -111,15 +112,12 @@ class Keystone:
         self._serve(self.config, self.port, 'keystone')
 
     def stop(self):
+        # Signal all first: each takes a moment to stop.
         for process in self._servers:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+            if process.popen.poll() is None:
+                process.popen.send_signal(signal.SIGTERM)
         for process in self._servers:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            process.kill(signal.SIGTERM)
         self._servers = []
 
     def serve_another(self, token_expiration):
@@ -179,14 +177,13 @@ class Keystone:
         with open(os.path.join(self.workdir, 'keystone_wsgi.py'), 'w') as f:
             f.write('import sys\nsys.argv = sys.argv[:1]\n'
                     'from keystone.wsgi.api import application  # noqa\n')
-        with open(log_path, 'ab') as log:
-            process = subprocess.Popen(
-                [self._bin('gunicorn'), '--workers', '1',
-                 '--bind', '127.0.0.1:%d' % port, '--timeout', '120',
-                 '--pythonpath', self.workdir, 'keystone_wsgi:application'],
-                stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, env=env)
+        process = deployment.Process(
+            name, [self._bin('gunicorn'), '--workers', '1',
+                   '--bind', '127.0.0.1:%d' % port, '--timeout', '120',
+                   '--pythonpath', self.workdir, 'keystone_wsgi:application'],
+            log_path, env=env)
         self._servers.append(process)
+        popen = process.start()
         url = 'http://127.0.0.1:%d/v3' % port
 
         def up():
@@ -195,7 +192,7 @@ class Keystone:
                 return requests.get(url, timeout=60).status_code == 200
             except requests.RequestException:
                 return False
-        wait_for(up, 'Keystone on %s' % url, 90, process, log_path)
+        wait_for(up, 'Keystone on %s' % url, 90, popen, log_path)
 
     def log(self):
         return _tail(os.path.join(self.workdir, 'keystone.log'))

@@ -4,12 +4,12 @@ Keystone functional tests and the tempest run talk to.
 """
 import os
 import signal
-import subprocess
 import sys
 
 import requests
 
 from tests import keystone_env
+from tests.functional import deployment
 
 
 def backend_sections(backends, driver, extra=()):
@@ -61,10 +61,10 @@ class ManilaAll:
     def start(self, timeout=120):
         binary = os.path.join(os.path.dirname(sys.executable),
                               'manila-repl-all')
-        with open(self.console, 'ab') as out:
-            self.process = subprocess.Popen(
-                [binary, '--config-file', self.config], stdout=out,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.process = deployment.Process(
+            'manila-repl-all', [binary, '--config-file', self.config],
+            self.console)
+        popen = self.process.start()
         token = self.keystone.token('admin', keystone_env.ADMIN_PASSWORD,
                                     project='admin')
         headers = {'X-Auth-Token': token,
@@ -80,16 +80,11 @@ class ManilaAll:
                 self.backends)
         keystone_env.wait_for(
             pools_reported, 'manila-repl-all with %d pools' %
-            len(self.backends), timeout, self.process, self.console)
+            len(self.backends), timeout, popen, self.console)
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            self.process.kill(signal.SIGTERM)
 
     def log(self):
         tails = []
