@@ -166,6 +166,21 @@ def test_other_project_lists_and_changes_nothing(stack, resources):
     assert [s['id'] for s in alpha['shares']] == [share]
 
 
+def test_quotas_of_another_project(stack):
+    """A member or reader sees its own project's quotas only (403 for
+    another's, as Manila); changing them is for admins."""
+    alpha = stack.people['alpha']['id']
+    beta = stack.people['beta']['id']
+    for role in ('reader', 'member'):
+        client = stack.client('alpha', role)
+        assert _ok(client.get('/quota-sets/%s' % alpha))['quota_set'][
+            'id'] == alpha
+        _fault(client.get('/quota-sets/%s' % beta), 403)
+        _fault(client.request('PUT', '/quota-sets/%s' % alpha, json={
+            'quota_set': {'shares': 5}}), 403)
+    _ok(stack.client('alpha', 'admin').get('/quota-sets/%s' % beta))
+
+
 ADMIN_ONLY = [
     ('get', '/services', None, 200),
     ('get', '/scheduler-stats/pools', None, 200),
