@@ -111,3 +111,18 @@ def test_no_role_no_access(client, db, share):
 def test_every_rule_is_project_scoped():
     for rule in policies.list_rules():
         assert rule.scope_types == base.PROJECT_SCOPE, rule.name
+
+
+def test_every_checked_rule_is_registered():
+    """Each ``can('<rule>')`` in the code names a registered rule (an
+    unregistered one raises PolicyNotRegistered: a 500)."""
+    import pathlib
+    import re
+
+    import manila_repl
+    registered = {r.name for r in policies.list_rules()}
+    root = pathlib.Path(manila_repl.__file__).parent
+    checked = set()
+    for path in root.rglob('*.py'):
+        checked |= set(re.findall(r"\.can\(\s*'([^']+)'", path.read_text()))
+    assert checked and checked <= registered, checked - registered
