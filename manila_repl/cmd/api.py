@@ -37,6 +37,7 @@ def main(argv=None):
     from manila_repl.conf import CONF
 
     common.prepare(argv, 'manila-repl-api')
+    common.check_auth_strategy(CONF, 'manila-repl-api')
     server = make_server(CONF, api_app.setup_app(CONF))
     url = serve_in_thread(server)
     logging.getLogger(__name__).info('API listening on %s/', url)

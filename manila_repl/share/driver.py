@@ -194,6 +194,27 @@ class SnapshotMixin:
         """
         raise NotImplementedError('delete_snapshot')
 
+    def create_share_from_snapshot(self, share_instance, snapshot_instance):
+        """Create a new share's first instance with a snapshot's data.
+
+        Called on the backend the scheduler chose for the new share (the
+        backend of the snapshot's instance on the source share's active
+        replica; a driver may also read another backend's storage). With a
+        replicated share type the new share starts a new replication
+        chain: its replicas are added later, as for any share.
+        Reported to the scheduler as the pool capability
+        ``create_share_from_snapshot_support``.
+
+        Example: ``create_share_from_snapshot(<view id=n1 host=n@az1#p
+        size=2>, {"id": "si1", "snapshot_id": "s1", "share_instance":
+        <view id=a1 host=n@az1#p>, "size": 1})``.
+
+        :returns: ``{"export_locations": [...]}``.
+        :raises: ShareDriverError (the snapshot instance has no data, ...);
+            the new instance goes to ``error``.
+        """
+        raise NotImplementedError('create_share_from_snapshot')
+
 
 class AccessMixin:
     """Access rules, applied on every instance of a share.

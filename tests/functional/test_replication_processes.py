@@ -54,7 +54,7 @@ def test_dead_share_manager_shows_down(deployed):
     def state(host):
         services = api.get('/services').json()['services']
         return {s['host']: s['state'] for s in services
-                if s['binary'] == 'manila-repl-share'}.get(host)
+                if s['binary'] == 'manila-share'}.get(host)
 
     assert state('ft@az3') == 'up'
     deployed.processes['az3'].kill()

@@ -33,6 +33,16 @@ class ExtraSpecsController(rest.RestController):
         # Manila answers with the specs it was sent.
         return views.extra_specs({k: specs[k] for k in body['extra_specs']})
 
+    @method.expose()
+    @validation.schema(schema.update_extra_spec)
+    def put(self, type_id, key, *, body=None):
+        api.context().can('share_types_extra_spec:update')
+        if key not in body:
+            raise exception.InvalidInput(reason='request body and URI '
+                                                'mismatch')
+        specs = share_types.set_extra_specs(type_id, body)
+        return {key: specs[key]}
+
     @method.expose(202)
     def delete(self, type_id, key):
         api.context().can('share_types_extra_spec:delete')

@@ -164,6 +164,7 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                 'free_capacity_gb': max(total - allocated, 0),
                 'allocated_capacity_gb': allocated,
                 'snapshot_support': True,
+                'create_share_from_snapshot_support': True,
                 'replication_type': replication_type,
                 'replication_domain': self.configuration.replication_domain,
             }],
@@ -238,6 +239,22 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
             'generation': data['generation']})
         return {'provider_location': 'fake:/%s/snapshots/%s' % (
             view.backend_name, snapshot_instance['id'])}
+
+    @_injected
+    def create_share_from_snapshot(self, share_instance, snapshot_instance):
+        """A new instance holding the snapshot's generation."""
+        self._require(share_instance)
+        self._require(snapshot_instance['share_instance'])
+        snapshot = self._read(self._snapshot_path(snapshot_instance))
+        if snapshot is None:
+            raise exception.ShareDriverError(
+                reason='snapshot instance %s has no data' %
+                snapshot_instance['id'])
+        self._write(self._path(share_instance), {
+            'id': share_instance.id, 'size': share_instance.size,
+            'generation': snapshot['generation'], 'writable': True,
+            'source_snapshot_id': snapshot_instance['snapshot_id']})
+        return {'export_locations': self._export(share_instance)}
 
     @_injected
     def delete_snapshot(self, snapshot_instance):

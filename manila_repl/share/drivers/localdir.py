@@ -76,6 +76,8 @@ localdir_opts = [
 backend_conf.add_driver_opts(localdir_opts)
 
 MARKER = '.manila-repl-localdir'
+#: Beside a snapshot: {relative path: mode} of the files it made read-only.
+MODES_SUFFIX = '.modes.json'
 RSYNC_MISSING = ('rsync is not installed: install the rsync package '
                  '(e.g. apt-get install rsync)')
 _UUID = re.compile(r'[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
@@ -290,6 +292,7 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         pool = {
             'pool_name': self.configuration.localdir_pool_name,
             'snapshot_support': True,
+            'create_share_from_snapshot_support': True,
             'replication_type': replication_type,
             'replication_domain': self.configuration.replication_domain,
         }
@@ -389,20 +392,57 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         tmp = target + '.tmp'
         _rmtree(tmp)
         self._clone(source, tmp)
+        # Read-only copies; the modes taken away are kept beside them, for
+        # a share created from the snapshot.
+        modes = {}
         for path, dirs, files in os.walk(tmp):
             for name in files:
                 full = os.path.join(path, name)
                 if not os.path.islink(full):
-                    mode = os.lstat(full).st_mode
-                    os.chmod(full, mode & ~0o222)
+                    mode = stat.S_IMODE(os.lstat(full).st_mode)
+                    if mode & 0o222:
+                        modes[os.path.relpath(full, tmp)] = mode
+                        os.chmod(full, mode & ~0o222)
+        self._write(target + MODES_SUFFIX, modes)
         os.rename(tmp, target)
         return {'provider_location': target}
 
     def delete_snapshot(self, snapshot_instance):
         share_instance = snapshot_instance['share_instance']
         self._require(share_instance)
-        _rmtree(self._snapshot_path(share_instance,
-                                    snapshot_instance['snapshot_id']))
+        path = self._snapshot_path(share_instance,
+                                   snapshot_instance['snapshot_id'])
+        _rmtree(path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path + MODES_SUFFIX)
+
+    def create_share_from_snapshot(self, share_instance, snapshot_instance):
+        """A new instance whose data is a writable clone of the snapshot
+        (which may live on another backend's directory)."""
+        source_instance = snapshot_instance['share_instance']
+        self._require(share_instance)
+        self._require(source_instance)
+        source = self._snapshot_path(source_instance,
+                                     snapshot_instance['snapshot_id'])
+        if not os.path.isdir(source):
+            raise exception.ShareDriverError(
+                reason='snapshot %s has no data on instance %s' % (
+                    snapshot_instance['snapshot_id'], source_instance.id))
+        target = self.share_path(share_instance)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        tmp = target + '.from-snapshot'
+        _rmtree(tmp)
+        self._clone(source, tmp)
+        # The modes the snapshot's read-only copy took away.
+        for rel, mode in (self._read(source + MODES_SUFFIX) or {}).items():
+            full = os.path.join(tmp, rel)
+            if os.path.isfile(full) and not os.path.islink(full):
+                os.chmod(full, mode)
+        _rmtree(target)
+        os.rename(tmp, target)
+        self._update_meta(share_instance, size=share_instance.size,
+                          writable=True)
+        return {'export_locations': self._export(share_instance)}
 
     # -- replication -------------------------------------------------------
     def _sync(self, source, target):

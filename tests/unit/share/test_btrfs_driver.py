@@ -377,6 +377,42 @@ def test_promote_succeeds_when_the_old_actives_final_transfer_fails(
     drivers['bt2'].delete_share(share.view('bt2'))
 
 
+def test_create_share_from_snapshot(drivers, loops):
+    """A new share on the snapshot's backend: a writable clone of the
+    snapshot, apart from the source; its replicas form a new chain."""
+    source = Share([('bt1', 'active')])
+    a = source.view('bt1')
+    drivers['bt1'].create_share(a)
+    a_root = path(loops, 'bt1', a.id)
+    write(a_root, {'f': b'snapshotted', 'd/g': os.urandom(5000)})
+    snapshot = {'id': uuidutils.generate_uuid(),
+                'snapshot_id': uuidutils.generate_uuid(),
+                'share_instance': a, 'size': 1}
+    drivers['bt1'].create_snapshot(snapshot)
+    taken = btrfs_loop.tree_digest(a_root)
+    write(a_root, {'f': b'later'})
+    assert drivers['bt1'].get_stats()['pools'][0][
+        'create_share_from_snapshot_support'] is True
+    new = Share([('bt1', 'active'), ('bt2', 'out_of_sync')], size=2)
+    n = new.view('bt1')
+    update = drivers['bt1'].create_share_from_snapshot(n, snapshot)
+    n_root = path(loops, 'bt1', n.id)
+    assert update['export_locations'][0]['path']
+    assert btrfs_loop.tree_digest(n_root) == taken
+    write(n_root, {'f': b'the new share is writable'})
+    assert open(os.path.join(a_root, 'f'), 'rb').read() == b'later'
+    replica = new.view('bt2')
+    drivers['bt1'].add_replica(n, replica)
+    assert btrfs_loop.tree_digest(path(loops, 'bt2', replica.id)) == \
+        btrfs_loop.tree_digest(n_root)
+    with pytest.raises(exception.ShareDriverError, match='cannot seed'):
+        drivers['bt2'].create_share_from_snapshot(new.view('bt2'), snapshot)
+    drivers['bt1'].remove_replica(new.view('bt2'))
+    drivers['bt1'].delete_share(n)
+    drivers['bt1'].delete_snapshot(snapshot)
+    drivers['bt1'].delete_share(a)
+
+
 def test_snapshots_on_the_active_and_a_replica(drivers, loops):
     """Each replica's snapshot is taken on its own backend: the active's
     of its current data, a replica's of its last synced state."""

@@ -431,6 +431,36 @@ def test_snapshots_are_read_only_copies(drivers, share):
     assert not path.exists()
 
 
+def test_create_share_from_snapshot(drivers, share):
+    """A new share (here on another backend) holds the snapshot's data,
+    writable again, and stays apart from the source and the snapshot."""
+    active = pathlib.Path(share.path('az1'))
+    populate(active)
+    before = tree(active)
+    snapshot = {'id': new_id(), 'snapshot_id': new_id(),
+                'share_instance': share.view('az1'), 'size': 1}
+    drivers['az1'].create_snapshot(snapshot)
+    write(active / 'a.txt', b'after the snapshot\n')
+    assert drivers['az2'].get_stats()['pools'][0][
+        'create_share_from_snapshot_support'] is True
+    (new,) = make_views((new_id(), 'az2', 'active'), size=2).values()
+    update = drivers['az2'].create_share_from_snapshot(new, snapshot)
+    target = pathlib.Path(drivers['az2'].share_path(new))
+    assert update == {'export_locations': [{
+        'path': str(target), 'is_admin_only': False, 'preferred': True}]}
+    assert tree(target) == before
+    write(target / 'a.txt', b'written in the new share\n')
+    assert (active / 'a.txt').read_bytes() == b'after the snapshot\n'
+    # Its own replicas: a new replication chain.
+    (replica,) = make_views((new_id(), 'az3', 'out_of_sync')).values()
+    drivers['az2'].add_replica(new, replica)
+    drivers['az2'].delete_share(new)
+    assert not target.exists()
+    missing = dict(snapshot, snapshot_id=new_id())
+    with pytest.raises(exception.ShareDriverError):
+        drivers['az2'].create_share_from_snapshot(new, missing)
+
+
 def test_exchange_without_renameat2(tmp_path, monkeypatch):
     class NoRenameat2:
         pass

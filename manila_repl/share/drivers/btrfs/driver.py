@@ -171,6 +171,7 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                 'total_capacity_gb': round(total / gib, 2),
                 'free_capacity_gb': round(free / gib, 2),
                 'snapshot_support': True,
+                'create_share_from_snapshot_support': True,
                 'replication_type': REPLICATION_TYPES,
                 'replication_domain': domain,
             }],
@@ -269,6 +270,37 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
             store.makedirs(store.user_snapshot_dir(view.id))
             store.btrfs('subvolume', 'snapshot', '-r', source, target)
         return {'provider_location': target}
+
+    def create_share_from_snapshot(self, share_instance, snapshot_instance):
+        """A writable snapshot of the snapshot's subvolume, quota'd to the
+        new size. A btrfs snapshot stays on its file system: the new share
+        must be on the snapshot instance's backend (where the scheduler
+        places it)."""
+        source_view = snapshot_instance['share_instance']
+        if source_view.backend_name != share_instance.backend_name:
+            raise exception.ShareDriverError(
+                reason='a snapshot on backend %s cannot seed a share on %s '
+                       '(btrfs clones only within a file system)' % (
+                           source_view.backend_name,
+                           share_instance.backend_name))
+        store = self._store(share_instance.backend_name)
+        store.require()
+        source = store.user_snapshot_path(source_view.id,
+                                          snapshot_instance['id'])
+        if store.kind(source) != 'dir':
+            raise exception.ShareDriverError(
+                reason='snapshot instance %s has no data' %
+                snapshot_instance['id'])
+        path = store.share_path(share_instance.id)
+        kind = store.kind(path)
+        if kind == 'missing':
+            store.makedirs(store.shares_dir)
+            store.btrfs('subvolume', 'snapshot', source, path)
+        elif kind != 'dir':
+            raise exception.ShareDriverError(
+                reason='%s exists and is not a subvolume' % path)
+        store.btrfs('qgroup', 'limit', '%dG' % share_instance.size, path)
+        return {'export_locations': self._exports(store, share_instance)}
 
     def delete_snapshot(self, snapshot_instance):
         view = snapshot_instance['share_instance']
