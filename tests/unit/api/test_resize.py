@@ -1,6 +1,7 @@
 """POST /v2/shares/{id}/action extend / shrink: the API side."""
 import datetime
 
+import oslo_messaging
 import pytest
 import sqlalchemy as sa
 
@@ -165,7 +166,7 @@ def test_broker_down_undoes_503(client, db, share, monkeypatch):
 
     class Down:
         def extend_share(self, *a, **kw):
-            raise RuntimeError('no broker')
+            raise oslo_messaging.MessageDeliveryFailure('no broker')
 
     monkeypatch.setattr(share_api, '_share', Down())
     share_id, active, replica = share
