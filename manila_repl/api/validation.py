@@ -1,37 +1,45 @@
 """Request body and query validation.
 
-``schema(s)`` decorates a controller method: the JSON body is parsed,
-checked against ``s`` and passed as ``body``; anything wrong is a 400
-before the method runs, so that a bad request changes nothing.
+``schema(s)`` decorates a controller method: the JSON body (parsed and
+checked by input_checks for every route, see hooks.InputHook) is checked
+against ``s`` and passed as ``body``; anything wrong is a 400 before the
+method runs, so that a bad request changes nothing.
 """
 import functools
-import json
 
 import jsonschema
 import pecan
 
 from manila_repl import exception
+from manila_repl.api import input_checks
 from manila_repl.conf import CONF
 
 _JSON_TYPES = ('application/json',)
+#: Where InputHook leaves the parsed, checked JSON body of a request.
+BODY_KEY = 'manila_repl.body'
 
 
-def parse_body(request=None):
-    request = request or pecan.request
+def read_body(request):
+    """Parse and check (input_checks) a request's JSON body, if it has
+    one; InputHook calls this for every POST, PUT and PATCH."""
     raw = request.body
     if not raw or not raw.strip():
-        raise exception.InvalidInput(reason='the request has no body')
+        return
     content_type = request.content_type
     if content_type and content_type not in _JSON_TYPES and \
             not content_type.endswith('+json'):
         raise exception.InvalidInput(
             reason=f'unsupported Content-Type {content_type}; send '
                    'application/json')
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise exception.InvalidInput(
-            reason=f'malformed request body, not JSON: {exc}')
+    request.environ[BODY_KEY] = input_checks.parse_json(raw)
+
+
+def parse_body(request=None):
+    """The request's JSON body (read_body parsed it), or 400 if none."""
+    request = request or pecan.request
+    if BODY_KEY not in request.environ:
+        raise exception.InvalidInput(reason='the request has no body')
+    return request.environ[BODY_KEY]
 
 
 def _error_message(error):
@@ -67,27 +75,15 @@ def schema(schema_):
     return decorator
 
 
-def _int_param(name, value, minimum):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise exception.InvalidInput(
-            reason=f'{name} must be an integer, not {value!r}')
-    if number < minimum:
-        raise exception.InvalidInput(
-            reason=f'{name} must be at least {minimum}')
-    return number
-
-
 def limit_offset(params=None):
     """``limit`` and ``offset`` query parameters (limit capped)."""
     params = pecan.request.GET if params is None else params
     limit = params.get('limit')
     offset = params.get('offset')
-    limit = (_int_param('limit', limit, 0) if limit not in (None, '')
-             else None)
-    offset = (_int_param('offset', offset, 0) if offset not in (None, '')
-              else None)
+    limit = (input_checks.integer('limit', limit, minimum=0)
+             if limit not in (None, '') else None)
+    offset = (input_checks.integer('offset', offset, minimum=0)
+              if offset not in (None, '') else None)
     if limit is None or limit > CONF.api.max_limit:
         limit = CONF.api.max_limit
     return limit, offset
