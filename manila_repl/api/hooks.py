@@ -12,9 +12,8 @@ LOG = logging.getLogger(__name__)
 
 class InputHook(hooks.PecanHook):
     """After routing, before any handler runs: the method must be one the
-    path serves (405 with Allow otherwise, see routes.py), and a body is
-    parsed and checked once (input_checks) for every route. After routing,
-    so that a wrong method is a 405 whatever its body."""
+    path serves (405 with Allow otherwise, see routes.py), and a body must
+    be JSON (middleware.InputChecks parsed and checked it already)."""
     priority = 5
 
     def before(self, state):
@@ -24,7 +23,7 @@ class InputHook(hooks.PecanHook):
                 not routes.serves(state.app, request, request.method):
             raise routes.refusal(state.app, request)
         if request.method in ('POST', 'PUT', 'PATCH'):
-            validation.read_body(request)
+            validation.check_content_type(request)
 
 
 class VersionHook(hooks.PecanHook):

@@ -9,7 +9,7 @@ from oslo_log import log as logging
 
 from manila_repl import context as ctx_mod
 from manila_repl import exception
-from manila_repl.api import CONTEXT_KEY, faults, input_checks
+from manila_repl.api import CONTEXT_KEY, faults, input_checks, validation
 
 LOG = logging.getLogger(__name__)
 
@@ -104,9 +104,10 @@ class FaultWrapper:
 
 
 class InputChecks:
-    """input_checks on the path and the query string of every request,
-    before pecan or webob decode them (bytes that are not UTF-8 fail
-    there)."""
+    """input_checks on the path, the query string and the JSON body of
+    every request, before pecan or webob read them: bytes that are not
+    UTF-8 fail there, and pecan parses any JSON body (for every method but
+    GET) before a hook could look at it."""
 
     def __init__(self, app):
         self.app = app
@@ -115,8 +116,11 @@ class InputChecks:
         try:
             input_checks.check_path(environ.get('PATH_INFO'))
             input_checks.check_query(environ.get('QUERY_STRING'))
-        except exception.InvalidInput as e:
-            return faults.fault_response(400, e.msg)(environ, start_response)
+            if environ.get('REQUEST_METHOD') != 'GET':
+                validation.read_body(webob.Request(environ))
+        except (exception.InvalidInput, exception.RequestTooLarge) as e:
+            return faults.fault_response(e.code, e.msg)(environ,
+                                                        start_response)
         return self.app(environ, start_response)
 
 
@@ -143,6 +147,7 @@ class BodySizeLimit:
         elif environ.get('wsgi.input') is not None:
             environ['wsgi.input'] = _LimitedInput(environ['wsgi.input'],
                                                   self.limit)
+            environ['webob.is_body_seekable'] = False
         return self.app(environ, start_response)
 
     def _refuse(self, environ, start_response):

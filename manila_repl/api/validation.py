@@ -1,7 +1,7 @@
 """Request body and query validation.
 
 ``schema(s)`` decorates a controller method: the JSON body (parsed and
-checked by input_checks for every route, see hooks.InputHook) is checked
+checked by input_checks for every route, see middleware.InputChecks) is checked
 against ``s`` and passed as ``body``; anything wrong is a 400 before the
 method runs, so that a bad request changes nothing.
 """
@@ -14,24 +14,33 @@ from manila_repl import exception
 from manila_repl.api import input_checks
 from manila_repl.conf import CONF
 
-_JSON_TYPES = ('application/json',)
-#: Where InputHook leaves the parsed, checked JSON body of a request.
+#: Bodies read as JSON: those pecan parses itself too (for every method
+#: but GET, before any hook runs), ours, and bodies without a type.
+_JSON_TYPES = ('', 'application/json', 'application/javascript')
+#: Where read_body leaves the parsed, checked JSON body of a request.
 BODY_KEY = 'manila_repl.body'
 
 
+def _is_json(content_type):
+    return content_type in _JSON_TYPES or content_type.endswith('+json')
+
+
 def read_body(request):
-    """Parse and check (input_checks) a request's JSON body, if it has
-    one; InputHook calls this for every POST, PUT and PATCH."""
-    raw = request.body
-    if not raw or not raw.strip():
+    """Parse and check (input_checks) the JSON body of a request before
+    pecan parses it (middleware.InputChecks, for every method but GET)."""
+    if not _is_json(request.content_type or ''):
         return
-    content_type = request.content_type
-    if content_type and content_type not in _JSON_TYPES and \
-            not content_type.endswith('+json'):
+    raw = request.body
+    if raw and raw.strip():
+        request.environ[BODY_KEY] = input_checks.parse_json(raw)
+
+
+def check_content_type(request):
+    """A body that is there but was not read as JSON is refused (400)."""
+    if BODY_KEY not in request.environ and request.body.strip():
         raise exception.InvalidInput(
-            reason=f'unsupported Content-Type {content_type}; send '
-                   'application/json')
-    request.environ[BODY_KEY] = input_checks.parse_json(raw)
+            reason=f'unsupported Content-Type {request.content_type}; '
+                   'send application/json')
 
 
 def parse_body(request=None):
