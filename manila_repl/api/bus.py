@@ -73,7 +73,7 @@ def _slot(what):
     finally:
         with _cond:
             _busy -= 1
-            _cond.notify()
+            _cond.notify_all()
 
 
 def _went_down(error):
@@ -145,9 +145,9 @@ def call(send, what):
     return outcome['result']
 
 
-def reset():
-    """Forget the bus state (tests)."""
-    global _busy, _down_since
+def reset(timeout=10):
+    """Forget the bus state once no send is under way (tests)."""
+    global _down_since
     with _cond:
-        _busy = 0
+        _cond.wait_for(lambda: _busy == 0, timeout=timeout)
         _down_since = None
