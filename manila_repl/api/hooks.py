@@ -18,8 +18,7 @@ class InputHook(hooks.PecanHook):
 
     def before(self, state):
         request = state.request
-        if (request.method != 'GET' or
-                getattr(state.controller, 'http_methods', None)) and \
+        if routes.must_check(state.controller, request.method) and \
                 not routes.serves(state.app, request, request.method):
             raise routes.refusal(state.app, request)
         if request.method in ('POST', 'PUT', 'PATCH'):

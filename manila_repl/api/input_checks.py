@@ -10,7 +10,7 @@ column type and strings longer than their column):
 - a NUL character, a lone surrogate or bytes that are not UTF-8, anywhere;
 - a path segment or query value longer than any id or name column (255);
 - an integer query parameter (``limit``, ``offset``) that is not a
-  non-negative signed 64-bit integer;
+  non-negative signed 64-bit integer, and pecan's ``_method`` override;
 - a JSON body nested deeper than ``MAX_DEPTH``, holding an integer beyond
   signed 64 bits, a non-finite number, or a string longer than
   ``MAX_BODY_STRING`` (the request schemas then hold each field to its
@@ -83,6 +83,10 @@ def check_query(query_string):
     except UnicodeError:
         raise _invalid('the query string is not UTF-8')
     for name, value in pairs:
+        if name == '_method':
+            # pecan would route the request as that method instead.
+            raise _invalid('the _method query parameter is not supported: '
+                           'send the HTTP method itself')
         check_text('a query parameter name', name, MAX_QUERY_VALUE)
         check_text('query parameter %s' % name[:50], value, MAX_QUERY_VALUE)
         if name in INTEGER_PARAMS and value != '':

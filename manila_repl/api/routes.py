@@ -23,6 +23,20 @@ from manila_repl import exception
 METHODS = ('GET', 'POST', 'PUT', 'DELETE', 'PATCH')
 
 
+def positional(handler):
+    """The names of a handler's positional arguments (path segments)."""
+    return [a for a in pecan_util.getargspec(handler).args if a != 'self']
+
+
+def must_check(handler, method):
+    """Whether a request routed to ``handler`` may have come in with the
+    wrong method or arguments: a GET of a handler without positional
+    arguments cannot (pecan checks GETs of collections itself), and most
+    GETs are list calls, which this spares a second routing."""
+    return (method != 'GET' or getattr(handler, 'http_methods', None) or
+            bool(positional(handler)))
+
+
 def _takes(handler, given):
     spec = pecan_util.getargspec(handler)
     positional = [a for a in spec.args if a != 'self']
