@@ -35,7 +35,7 @@ LOG = logging.getLogger(__name__)
 
 #: How long a request waits for a free slot while the bus looks healthy
 #: (slots then free in milliseconds); while it is down it never waits.
-SLOT_WAIT = 1.0
+SLOT_WAIT = 0.25
 
 _cond = threading.Condition()
 _busy = 0
