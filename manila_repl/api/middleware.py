@@ -73,12 +73,14 @@ class RequestLog:
 
 def _uri(environ, limit=300):
     """The request's path and query, printable and bounded (a log line is
-    no place for a NUL byte or 100 KiB of path)."""
-    uri = urllib.parse.quote(environ.get('PATH_INFO') or '/',
-                             safe="/;:@&=+$,-_.!~*'()%")
+    no place for a NUL byte or 100 KiB of path). WSGI gives the path as
+    latin-1 text of its bytes."""
+    path = (environ.get('PATH_INFO') or '/').encode('latin-1', 'replace')
+    uri = urllib.parse.quote(path, safe="/;:@&=+$,-_.!~*'()")
     if environ.get('QUERY_STRING'):
-        uri += '?' + urllib.parse.quote(environ['QUERY_STRING'],
-                                        safe="/;:@&=+$,-_.!~*'()%?")
+        uri += '?' + urllib.parse.quote(
+            environ['QUERY_STRING'].encode('latin-1', 'replace'),
+            safe="/;:@&=+$,-_.!~*'()%?")
     return uri if len(uri) <= limit else uri[:limit] + '...'
 
 
