@@ -50,14 +50,8 @@ def deployed(rabbit, tmp_path_factory):
             f.write(EXTRA_CONFIG)
         for process in dep.processes.values():
             process.argv += ['--config-file', extra]
-        try:
-            dep.start()
+        with dep.running():
             yield dep
-        except BaseException:
-            print(dep.logs())
-            raise
-        finally:
-            dep.stop()
 
 
 def _raw_get(port, path, results, barrier):
