@@ -25,6 +25,7 @@ import threading
 import time
 
 import oslo_messaging as messaging
+from oslo_context import context
 from oslo_log import log as logging
 
 from manila_repl import exception
@@ -125,8 +126,12 @@ def call(send, what):
     done = threading.Event()
     slot = _slot(what)
     slot.__enter__()
+    request_context = context.get_current()
 
     def run():
+        if request_context is not None:
+            # What it logs carries the request's id.
+            request_context.update_store()
         try:
             outcome['result'] = _send(send, what)
         except BaseException as e:  # re-raised on the request's thread
