@@ -13,6 +13,7 @@ def make_server(conf, app):
     from cheroot import wsgi
     return wsgi.Server((conf.api.bind_host, conf.api.bind_port), app,
                        numthreads=conf.api.threads,
+                       request_queue_size=conf.api.backlog,
                        server_name='manila-repl-api')
 
 

@@ -152,8 +152,7 @@ def allow_access(context, share_id, access_type, access_to,
     validate_rule(access_type, access_to, access_level, version)
     with session.transaction() as s:
         share = share_api.get_share(context, share_id, s)
-        share_api._guard_share(s, share_id,
-                               'a replica promotion is in progress')
+        share_api.guard_share(s, share_id)
         s.refresh(share, ['instances'])
         primary = share_api._primary(share)
         if primary is None or primary.status != c.STATUS_AVAILABLE or \
@@ -186,7 +185,7 @@ def allow_access(context, share_id, access_type, access_to,
         s.execute(sa.delete(Map).where(Map.access_id == access_id))
         s.execute(sa.delete(Rule).where(Rule.id == access_id))
 
-    share_api._cast(
+    share_api.cast(
         lambda: share_api._share_rpc().update_access(context, host,
                                                      share_id),
         undo, 'allow access to share %s' % share_id)
@@ -201,8 +200,7 @@ def deny_access(context, share_id, access_id):
             Rule.id == access_id, Rule.share_id == share_id)).first()
         if rule is None:
             raise AccessRuleNotFound(access_id=access_id)
-        share_api._guard_share(s, share_id,
-                               'a replica promotion is in progress')
+        share_api.guard_share(s, share_id)
         s.refresh(share, ['instances'])
         host = _cast_target(share)
         if not host:
@@ -223,7 +221,7 @@ def deny_access(context, share_id, access_id):
                              Map.state == access.QUEUED_TO_DENY)
                       .values(state=state))
 
-    share_api._cast(
+    share_api.cast(
         lambda: share_api._share_rpc().update_access(context, host,
                                                      share_id),
         undo, 'deny access to share %s' % share_id)

@@ -1,4 +1,5 @@
 """A deployment of real manila-repl processes for a functional test."""
+import contextlib
 import os
 import signal
 import socket
@@ -137,6 +138,19 @@ class Deployment:
         self.api.wait(lambda: len(self.api.get('/scheduler-stats/pools')
                                   .json()['pools']) == len(self.backends),
                       'pools of every backend', timeout=30)
+
+    @contextlib.contextmanager
+    def running(self):
+        """Started for the body, its logs printed if the body fails,
+        stopped in any case."""
+        try:
+            self.start()
+            yield self
+        except BaseException:
+            print(self.logs())
+            raise
+        finally:
+            self.stop()
 
     def stop(self):
         # Signal all first, then wait: each takes a moment to stop cleanly.

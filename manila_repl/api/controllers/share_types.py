@@ -95,7 +95,7 @@ class ShareTypesController(rest.RestController):
         description = (req.get('description')
                        if microversion.at_least('2.41') else None)
         share_type = share_types.create(
-            req['name'].strip(), req['extra_specs'], is_public=is_public,
+            req['name'], req['extra_specs'], is_public=is_public,
             description=description)
         return views.show(share_type, ctx.is_admin)
 

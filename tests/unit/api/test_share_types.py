@@ -41,6 +41,8 @@ def test_create_validation(client, db):
         {'share_type': {'name': 'x', 'extra_specs': {}}},
         {'share_type': {'name': '', 'extra_specs': {
             'driver_handles_share_servers': False}}},
+        _body(name='   '),
+        _body(name='\t \n'),
         {'share_type': {'extra_specs': {
             'driver_handles_share_servers': False}}},
         {'type': {}},
@@ -58,6 +60,9 @@ def test_create_validation(client, db):
                              headers={'Content-Type': 'text/plain'}),
                  400, 'badRequest')
     assert db.count(models.ShareType) == 0
+    message = assert_fault(client.post('/v2/types', _body(name=' '),
+                                       status=400), 400, 'badRequest')
+    assert 'blank' in message
 
 
 def test_create_accepts_string_booleans(client):

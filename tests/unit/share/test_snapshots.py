@@ -37,7 +37,7 @@ def share(drivers, rows):
 
 @pytest.fixture
 def no_cast(monkeypatch):
-    monkeypatch.setattr(snapshot_api.share_api, '_cast',
+    monkeypatch.setattr(snapshot_api.share_api, 'cast',
                         lambda send, undo, what: None)
 
 
