@@ -209,3 +209,32 @@ def test_remove_replica(drivers, root, replicated):
     # A replica already gone counts as removed.
     drivers['az1'].remove_replica(replicated['r2'])
     assert stored(root, 'az3', 'r3') is not None
+
+
+def test_marker_and_gate(drivers, root):
+    """A call says it is inside (with the ids it acts on) and waits while
+    its gate exists: what functional tests synchronise on."""
+    import threading
+    v = make_views(('a1', 'az1', 'active'), ('r2', 'az2', 'out_of_sync'))
+    drivers['az1'].create_share(v['a1'])
+    gate = root / 'az1' / 'gate-add_replica'
+    marker = root / 'az1' / 'inside-add_replica'
+    gate.touch()
+    call = threading.Thread(target=drivers['az1'].add_replica,
+                            args=(v['a1'], v['r2']))
+    call.start()
+    try:
+        deadline = timeutils.utcnow() + datetime.timedelta(seconds=10)
+        while not marker.exists():
+            assert timeutils.utcnow() < deadline, 'no marker'
+            call.join(0.01)
+        assert json.loads(marker.read_text()) == {
+            'ids': ['a1', 'r2'], 'pid': os.getpid()}
+        # Held at the gate: nothing done yet.
+        assert call.is_alive()
+        assert stored(root, 'az2', 'r2') is None
+    finally:
+        gate.unlink()
+        call.join(10)
+    assert not call.is_alive()
+    assert stored(root, 'az2', 'r2')['generation'] == 1
