@@ -39,6 +39,7 @@ def alive(pid):
 def test_child_dies_with_its_manager():
     parent = subprocess.Popen([sys.executable, '-c', PARENT],
                               stdout=subprocess.PIPE, text=True)
+    pid = None
     try:
         pid = int(parent.stdout.readline())
         assert alive(pid)
@@ -53,6 +54,8 @@ def test_child_dies_with_its_manager():
         parent.kill()
         parent.wait()
         parent.stdout.close()
+        if pid and alive(pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_kwargs_without_prctl(monkeypatch):

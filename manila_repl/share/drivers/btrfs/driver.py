@@ -14,7 +14,10 @@ Chain rules:
   btrfs finds the parent on the receiving side by uuid (received or own),
   so the chain also runs backwards after a failover;
 - a failed incremental (broken chain) is repaired by a full send; a failed
-  receive never leaves its partial subvolume behind;
+  receive never leaves its partial subvolume behind, and one whose
+  manager was killed midway (writable: a finished receive is read-only)
+  is deleted by the next sync or promote before it looks at the chain;
+  send and receive die with their manager (children.py);
 - a readable replica's ``shares/<id>`` is a symlink to its newest received
   snapshot, swapped atomically (rename) after each receive, so its export
   path is stable; ``dr`` replicas are not exported;
@@ -309,7 +312,7 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         src.makedirs(src_dir)
         dst.makedirs(dst_dir)
         src_names = src.snapshots(sid)
-        dst_names = dst.snapshots(tid)
+        dst_names = dst.discard_partial_receive(tid)
         held = set(dst_names)
         common = [n for n in src_names if n in held]
         base = common[-1] if common else None
@@ -524,7 +527,7 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         path = store.share_path(view.id)
         if store.kind(path) == 'dir':
             return                      # already writable (a retry)
-        names = store.snapshots(view.id)
+        names = store.discard_partial_receive(view.id)
         if not names:
             raise exception.ShareDriverError(
                 reason='replica %s holds no received snapshot to promote' %
