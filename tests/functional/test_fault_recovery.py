@@ -19,46 +19,13 @@ import uuid
 import pytest
 
 from tests.functional import deployment
+from tests.functional import fake_gates
 from tests.functional import services
 from tests.functional import throwaway_postgres
 from tests.functional import workflow
 
 SWEEP = ('[share]\npending_work_sweep_interval = 1\n'
          'pending_work_min_age = 2\n')
-
-
-class Backend:
-    """The marker and gate files of one fake backend's driver."""
-
-    def __init__(self, dep, name):
-        self.dep = dep
-        self.name = name
-        self.dir = os.path.join(dep.tmp, 'fake', name)
-
-    def close(self, method):
-        """Calls of ``method`` on this backend wait from now on."""
-        with open(os.path.join(self.dir, 'gate-' + method), 'w'):
-            pass
-
-    def open(self, method):
-        try:
-            os.unlink(os.path.join(self.dir, 'gate-' + method))
-        except FileNotFoundError:
-            pass
-
-    def wait_inside(self, method, instance_id):
-        """Until this backend's manager is inside ``method`` for
-        ``instance_id`` (held at the gate)."""
-        path = os.path.join(self.dir, 'inside-' + method)
-
-        def inside():
-            try:
-                with open(path) as f:
-                    return instance_id in json.load(f)['ids']
-            except (FileNotFoundError, ValueError):
-                return False
-        self.dep.api.wait(inside, '%s inside %s for %s' % (
-            self.name, method, instance_id))
 
 
 def deploy(tmp, transport_url, db_url, **kwargs):
@@ -97,15 +64,14 @@ def logs_on_failure(dep):
 def faults(deployed):
     """The deployment; afterwards every gate is open and every process
     runs again."""
-    backends = {name: Backend(deployed, name) for name in deployed.backends}
+    backends = {name: fake_gates.FakeBackend(deployed, name)
+                for name in deployed.backends}
     try:
         with logs_on_failure(deployed):
             yield deployed, backends
     finally:
         for backend in backends.values():
-            for name in os.listdir(backend.dir):
-                if name.startswith('gate-'):
-                    backend.open(name[len('gate-'):])
+            backend.open_all()
         for process in deployed.processes.values():
             if process.popen.poll() is not None:
                 process.start()
@@ -235,7 +201,7 @@ def _promote_with_database_down(dep, cluster, until_log):
     set_active_replica; let the driver finish; start the database once
     az2's log shows ``until_log`` after that point."""
     api = dep.api
-    backend = Backend(dep, 'az2')
+    backend = fake_gates.FakeBackend(dep, 'az2')
     share_id, r2 = workflow.replicated_share(
         api, 'db-restart-' + uuid.uuid4().hex[:6])
     log = dep.processes['az2']
