@@ -118,6 +118,18 @@ def _error_message(instance, update, new_id):
             'promoted; it is re-synced once its backend is back.' % new_id)
 
 
+def _release_guard(s, share_id, replica_id):
+    """End the share's promote of ``replica_id``; False when it is not
+    waiting for it any more (recorded already, or reset)."""
+    taken = s.execute(
+        sa.update(Share)
+        .where(Share.id == share_id,
+               Share.task_state == c.TASK_REPLICATION_CHANGE,
+               Share.task_instance_id == replica_id)
+        .values(task_state=None, task_instance_id=None))
+    return taken.rowcount == 1
+
+
 def _finish_promote(share_id, replica_id, updates, replication_type):
     """Apply the driver's answer in ONE transaction: at no instant do two
     replicas read active (readable and dr types). Only while the share
@@ -126,13 +138,7 @@ def _finish_promote(share_id, replica_id, updates, replication_type):
     by_id = {u['id']: u for u in updates if u.get('id')}
 
     def finish(s):
-        taken = s.execute(
-            sa.update(Share)
-            .where(Share.id == share_id,
-                   Share.task_state == c.TASK_REPLICATION_CHANGE,
-                   Share.task_instance_id == replica_id)
-            .values(task_state=None, task_instance_id=None))
-        if taken.rowcount != 1:
+        if not _release_guard(s, share_id, replica_id):
             LOG.info('Promote of replica %s recorded already', replica_id)
             return
         now = timeutils.utcnow()
@@ -166,13 +172,7 @@ def _finish_promote(share_id, replica_id, updates, replication_type):
 def _fail_promote(share_id, replica_id, message):
     """Every instance keeps its replica_state; the target reads error."""
     def fail(s):
-        taken = s.execute(
-            sa.update(Share)
-            .where(Share.id == share_id,
-                   Share.task_state == c.TASK_REPLICATION_CHANGE,
-                   Share.task_instance_id == replica_id)
-            .values(task_state=None, task_instance_id=None))
-        if taken.rowcount != 1:
+        if not _release_guard(s, share_id, replica_id):
             return
         s.execute(sa.update(Instance)
                   .where(Instance.share_id == share_id,

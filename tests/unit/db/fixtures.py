@@ -101,6 +101,14 @@ def make_backends(overrides, root, names=BACKENDS, domain='domain1',
     return drivers
 
 
+def with_storage(drivers, instance_id):
+    """What its driver made before a manager died: its storage."""
+    from manila_repl.share import instance_db
+    _, view = instance_db.load(instance_id)
+    drivers[view.backend_name].create_share(view)
+    return instance_id
+
+
 def flows(work):
     """(flow, target) of each pending_db.Work."""
     return [(w.flow, w.target) for w in work]

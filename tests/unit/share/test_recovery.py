@@ -4,18 +4,12 @@ import pytest
 
 from manila_repl import constants as c
 from manila_repl.db import models
-from manila_repl.share import instance_db, recovery, replication
+from manila_repl.share import recovery, replication
 from tests.unit.db import fixtures
 
 AZ1 = fixtures.backend_host('az1')
 AZ2 = fixtures.backend_host('az2')
-
-
-def with_storage(drivers, instance_id):
-    """What the driver made before the manager died."""
-    _, view = instance_db.load(instance_id)
-    drivers[view.backend_name].create_share(view)
-    return instance_id
+with_storage = fixtures.with_storage
 
 
 @pytest.fixture

@@ -12,18 +12,12 @@ from manila_repl import constants as c
 from manila_repl import coordination
 from manila_repl.db import models
 from manila_repl.share import access
-from manila_repl.share import instance_db
 from manila_repl.share import sweep
 from tests.unit.db import fixtures
 
 AZ1, AZ2, AZ3 = (fixtures.backend_host(b) for b in ('az1', 'az2', 'az3'))
 MIN_AGE = 120
-
-
-def storage(drivers, instance_id):
-    _, view = instance_db.load(instance_id)
-    drivers[view.backend_name].create_share(view)
-    return instance_id
+storage = fixtures.with_storage
 
 
 @pytest.fixture
