@@ -12,12 +12,15 @@ delays can be injected per method, in config or at run time in
 Tests synchronise with a driver call through two files per method (the
 backend is the one whose manager runs the call):
 
-- ``<root>/<backend>/inside-<method>``: written when the call starts,
-  ``{"ids": [the instance ids it acts on], "pid": ...}``; a test waits for
-  it (with the id it expects) to know the manager is inside the call;
-- ``<root>/<backend>/gate-<method>``: while it exists the call waits
-  (polling it) before doing anything, so a test can kill the manager, or
-  break the database, at that exact point; removing it lets the call go.
+- ``<root>/<backend>/gate-<method>``: while it exists, a call of the method
+  waits (polling it) before doing anything, so a test can kill the
+  manager, or stop the database, at that exact point; removing it lets
+  the call go;
+- ``<root>/<backend>/inside-<method>``: written by a call held at the
+  gate, ``{"ids": [the instance ids it acts on], "pid": ...}``; a test
+  waits for it (with the id it expects) to know the manager is there.
+  Only gated calls write it: an ungated call costs one stat (the status
+  loop calls the driver once per replica).
 """
 import functools
 import os
@@ -71,7 +74,7 @@ def _ids(args):
 def _injected(func):
     @functools.wraps(func)
     def wrapper(self, *args, **kwargs):
-        self._checkpoint(func.__name__, _ids(args))
+        self._checkpoint(func.__name__, args)
         self._inject(func.__name__)
         return func(self, *args, **kwargs)
     return wrapper
@@ -111,16 +114,19 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
     _read = staticmethod(jsonfile.read)
     _write = staticmethod(jsonfile.write)
 
-    def _checkpoint(self, method, ids):
-        """Say "inside <method>", then wait while its gate file exists."""
+    def _checkpoint(self, method, args):
+        """While the method's gate file exists: say "inside <method>" and
+        wait."""
         directory = self._dir(self.backend_name)
+        gate = os.path.join(directory, 'gate-' + method)
+        if not os.path.exists(gate):
+            return
+        ids = _ids(args)
         self._write(os.path.join(directory, 'inside-' + method),
                     {'ids': ids, 'pid': os.getpid()})
-        gate = os.path.join(directory, 'gate-' + method)
-        if os.path.exists(gate):
-            LOG.info('%s of %s waits for its gate %s', method, ids, gate)
-            while os.path.exists(gate):
-                time.sleep(GATE_POLL)
+        LOG.info('%s of %s waits for its gate %s', method, ids, gate)
+        while os.path.exists(gate):
+            time.sleep(GATE_POLL)
 
     def _inject(self, method):
         failing = set(self.configuration.fake_fail_methods)
