@@ -503,7 +503,7 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
     def set_active_replica(self, share_instance):
         self._require(share_instance)
         old = share_instance.active_replica
-        broken = set()
+        broken = {}                     # id: why it reads error, or None
         if old is not None and old.id != share_instance.id:
             if self.reachable(old.backend_name) and \
                     os.path.isdir(self.share_path(old)):
@@ -514,9 +514,13 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                     LOG.error('Final sync from the old active %s failed: '
                               '%s; writes after its last sync may be lost',
                               old.id, e)
-                    broken.add(old.id)
+                    broken[old.id] = (
+                        'The final sync from this replica, the active one '
+                        'until replica %s was promoted, failed: %s. Its '
+                        'writes after its last sync are not on the new '
+                        'active replica.' % (share_instance.id, e))
             else:
-                broken.add(old.id)
+                broken[old.id] = None
         path = self.share_path(share_instance)
         if not os.path.isdir(path):
             raise exception.ShareDriverError(
@@ -531,13 +535,16 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                     'replica_state': driver.ACTIVE,
                     'export_locations': self._export(share_instance)}]
         for other in share_instance.replicas:
+            update = {'id': other.id}
             if other.id in broken or not self.reachable(other.backend_name):
-                state = driver.ERROR
+                update['replica_state'] = driver.ERROR
+                if broken.get(other.id):
+                    update['message'] = broken[other.id]
             else:
                 if os.path.exists(self._meta_path(other)):
                     self._update_meta(other, writable=False)
-                state = driver.OUT_OF_SYNC
-            updates.append({'id': other.id, 'replica_state': state})
+                update['replica_state'] = driver.OUT_OF_SYNC
+            updates.append(update)
         return updates
 
     def update_replica_status(self, share_instance):

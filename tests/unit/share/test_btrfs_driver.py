@@ -425,6 +425,11 @@ def test_promote_succeeds_when_the_old_actives_final_transfer_fails(
         os.unlink(filler)
     states = {u['id']: u['replica_state'] for u in updates}
     assert states == {r.id: 'active', a.id: 'error'}
+    # Why, for its status message.
+    (old,) = [u for u in updates if u['id'] == a.id]
+    assert old['message'].startswith(
+        'The final transfer from this replica, the active one until '
+        'replica %s was promoted, failed: ' % r.id)
     assert btrfs_loop.tree_digest(path(loops, 'bt2', r.id)) == synced
     share.apply(updates)
     drivers['bt2'].remove_replica(share.view('bt1'))

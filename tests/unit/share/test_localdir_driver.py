@@ -291,6 +291,22 @@ def test_planned_failover_and_failback(drivers, share):
         assert tree(share.path(az)) == expected
 
 
+def test_promote_after_a_failed_final_sync_says_why(drivers, share,
+                                                    monkeypatch):
+    drivers['az1'].add_replica(share.view('az1'), share.view('az2'))
+
+    def fail(source, target):
+        raise exception.ShareDriverError(reason='rsync killed')
+    monkeypatch.setattr(drivers['az2'], '_rsync', fail)
+    updates = share.promote('az2')
+    assert updates['az2']['replica_state'] == 'active'
+    assert updates['az1']['replica_state'] == 'error'
+    assert updates['az1']['message'].startswith(
+        'The final sync from this replica, the active one until replica '
+        '%s was promoted, failed: ' % share.ids['az2'])
+    assert 'rsync killed' in updates['az1']['message']
+
+
 def test_promote_with_old_active_unmounted_then_reseed(drivers, roots,
                                                        share):
     active = pathlib.Path(share.path('az1'))

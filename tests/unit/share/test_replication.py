@@ -222,3 +222,23 @@ def test_promote_recorded_once(drivers, rows, share):
     old = rows.instance_row(share['active'])
     assert (old.status, old.replica_state, old.status_message) == (
         c.STATUS_AVAILABLE, c.REPLICA_STATE_OUT_OF_SYNC, None)
+
+
+def test_promote_keeps_the_drivers_reason(drivers, rows, share):
+    real = drivers['az2']
+
+    class Explains(fake.FakeShareDriver):
+        def set_active_replica(self, share_instance):
+            updates = super().set_active_replica(share_instance)
+            for update in updates:
+                if update['id'] == share['active']:
+                    update.update(replica_state=c.REPLICA_STATE_ERROR,
+                                  message='its final sync failed: full')
+            return updates
+
+    assert share_api.promote_replica(ADMIN, share['r2'])
+    replication.promote_replica(
+        Explains(real.configuration, real.conf, 'az2'), share['r2'])
+    old = rows.instance_row(share['active'])
+    assert (old.replica_state, old.status_message) == (
+        c.REPLICA_STATE_ERROR, 'its final sync failed: full')

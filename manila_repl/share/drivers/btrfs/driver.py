@@ -483,9 +483,11 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
             if old_store is not None and \
                     old_store.kind(old_store.share_path(old.id)) != 'dir':
                 old_store = None      # answers, but holds no active share
-            if old_store is not None and \
-                    not self._final_sync(old, new, old_store, dst):
-                old_store = None      # answers, but broken: as unreachable
+            why = None
+            if old_store is not None:
+                why = self._final_sync(old, new, old_store, dst)
+                if why:
+                    old_store = None  # answers, but broken: as unreachable
             self._make_writable(new, dst)
             updates = [{'id': new.id, 'replica_state': driver.ACTIVE,
                         'export_locations': self._exports(dst, new)}]
@@ -493,7 +495,7 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                 if other.id == new.id:
                     continue
                 if old is not None and other.id == old.id:
-                    updates.append(self._demote(old, old_store))
+                    updates.append(self._demote(old, old_store, why))
                     continue
                 reachable = self._reachable_store(other) is not None
                 updates.append({'id': other.id, 'replica_state':
@@ -504,12 +506,12 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
     def _final_sync(self, old, new, old_store, dst):
         """Planned failover: freeze the old active, send what it has.
 
-        :returns: False when the final transfer failed. The promote goes on
-            all the same (the design: it must succeed when the old active
-            is broken); the old active stays read-only, so it takes no
-            writes that would be lost, and reads ``error`` until it is
-            re-seeded. What it held since the last sync is not on the new
-            active: that is logged, loudly.
+        :returns: None, or why the final transfer failed. The promote goes
+            on all the same (the design: it must succeed when the old
+            active is broken); the old active stays read-only, so it takes
+            no writes that would be lost, and reads ``error`` (with that
+            reason) until it is re-seeded. What it held since the last
+            sync is not on the new active: that is logged, loudly.
         """
         path = old_store.share_path(old.id)
         old_store.btrfs('property', 'set', '-ts', path, 'ro', 'true')
@@ -520,8 +522,11 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                       'active %s failed; writes made there since its last '
                       'sync are not on the new active: %s', new.id, old.id,
                       e)
-            return False
-        return True
+            return ('The final transfer from this replica, the active one '
+                    'until replica %s was promoted, failed: %s. Its writes '
+                    'after its last sync are not on the new active '
+                    'replica.' % (new.id, e))
+        return None
 
     def _make_writable(self, view, store):
         path = store.share_path(view.id)
@@ -540,11 +545,14 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         store.remove_link(path)
         store.rename(tmp, path)
 
-    def _demote(self, old, old_store):
+    def _demote(self, old, old_store, why=None):
         if old_store is None:
-            LOG.warning('Old active %s is unreachable: error until it '
-                        'returns and is re-seeded', old.id)
-            return {'id': old.id, 'replica_state': driver.ERROR}
+            LOG.warning('Old active %s is unreachable or broken: error '
+                        'until it is re-seeded', old.id)
+            update = {'id': old.id, 'replica_state': driver.ERROR}
+            if why:
+                update['message'] = why
+            return update
         path = old_store.share_path(old.id)
         old_store.btrfs('subvolume', 'delete', path)
         names = old_store.snapshots(old.id)
