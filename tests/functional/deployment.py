@@ -61,21 +61,20 @@ def common_config(tmp, transport_url, db_url, port, interval=1,
 
 
 class Process:
-    def __init__(self, name, argv, log_path):
+    def __init__(self, name, argv, log_path, env=None):
         self.name = name
         self.argv = argv
         self.log_path = log_path
+        self.env = env
         self.popen = None
-        #: Environment variables set for this process only.
-        self.env = {}
 
     def start(self):
         log = open(self.log_path, 'ab')
         self.popen = subprocess.Popen(self.argv, stdout=log,
                                       stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL,
-                                      env=dict(os.environ, **self.env))
+                                      stdin=subprocess.DEVNULL, env=self.env)
         log.close()
+        return self.popen
 
     def kill(self, sig=signal.SIGKILL):
         if self.popen and self.popen.poll() is None:

@@ -277,8 +277,8 @@ def localdir(tmp_path_factory):
         dep = deployment.Deployment(tmp / 'run', transport_url, db_url,
                                     backends=backends, extra_config=SWEEP)
         for name in backends:
-            dep.processes[name].env['PATH'] = '%s:%s' % (
-                tools, os.environ.get('PATH', '/usr/bin:/bin'))
+            dep.processes[name].env = dict(os.environ, PATH='%s:%s' % (
+                tools, os.environ.get('PATH', '/usr/bin:/bin')))
         try:
             dep.start()
             yield dep, tools, tmp / 'backends'

@@ -83,9 +83,6 @@ localdir_opts = [
 backend_conf.add_driver_opts(localdir_opts)
 
 MARKER = '.manila-repl-localdir'
-#: Next to a staging area while a sync writes into it: found by the next
-#: sync, the area is half written (its sync was killed) and is discarded.
-INCOMPLETE = '.incomplete'
 RSYNC_MISSING = ('rsync is not installed: install the rsync package '
                  '(e.g. apt-get install rsync)')
 _UUID = re.compile(r'[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
@@ -100,6 +97,9 @@ _UUID = re.compile(r'[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
 RSYNC_OPTIONS = ('--archive', '--delete', '--modify-window=-1', '--stats')
 _TOTAL_SIZE = re.compile(r'^Total file size: ([0-9,.]+) bytes', re.M)
 _GIB = 1 << 30
+#: Next to a staging area while a sync writes into it: found by the next
+#: sync, the area is half written (its sync was killed) and is discarded.
+INCOMPLETE = '.incomplete'
 
 _libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6',
                     use_errno=True)

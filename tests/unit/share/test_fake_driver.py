@@ -183,34 +183,6 @@ def test_new_active_unreachable_fails_the_promote(drivers, root,
         drivers['az2'].set_active_replica(replicated['r2'])
 
 
-def test_injected_failure_at_run_time(drivers, root, replicated):
-    inject = root / 'az1' / 'inject.json'
-    inject.write_text(json.dumps({'fail': ['update_replica_status']}))
-    with pytest.raises(exception.ShareDriverError) as raised:
-        drivers['az1'].update_replica_status(replicated['r2'])
-    assert 'injected failure of update_replica_status on az1' in str(
-        raised.value)
-    # Other methods, and other backends, are unaffected.
-    drivers['az1'].remove_replica(replicated['r3'])
-    assert drivers['az2'].set_active_replica(replicated['r2'])
-    inject.unlink()
-    assert drivers['az1'].update_replica_status(replicated['r2'])
-
-
-def test_injected_failure_in_config(drivers, conf_db, replicated):
-    conf_db.set('fake_fail_methods', ['remove_replica'], group='az1')
-    with pytest.raises(exception.ShareDriverError, match='remove_replica'):
-        drivers['az1'].remove_replica(replicated['r2'])
-
-
-def test_remove_replica(drivers, root, replicated):
-    drivers['az1'].remove_replica(replicated['r2'])
-    assert stored(root, 'az2', 'r2') is None
-    # A replica already gone counts as removed.
-    drivers['az1'].remove_replica(replicated['r2'])
-    assert stored(root, 'az3', 'r3') is not None
-
-
 def test_marker_and_gate(drivers, root):
     """A call says it is inside (with the ids it acts on) and waits while
     its gate exists: what functional tests synchronise on."""
@@ -238,3 +210,32 @@ def test_marker_and_gate(drivers, root):
         call.join(10)
     assert not call.is_alive()
     assert stored(root, 'az2', 'r2')['generation'] == 1
+
+
+def test_injected_failure_at_run_time(drivers, root, replicated):
+    inject = root / 'az1' / 'inject.json'
+    inject.write_text(json.dumps({'fail': ['update_replica_status']}))
+    with pytest.raises(exception.ShareDriverError) as raised:
+        drivers['az1'].update_replica_status(replicated['r2'])
+    assert 'injected failure of update_replica_status on az1' in str(
+        raised.value)
+    # Other methods, and other backends, are unaffected.
+    drivers['az1'].remove_replica(replicated['r3'])
+    assert drivers['az2'].set_active_replica(replicated['r2'])
+    inject.unlink()
+    assert drivers['az1'].update_replica_status(replicated['r2'])
+
+
+def test_injected_failure_in_config(drivers, conf_db, replicated):
+    conf_db.set('fake_fail_methods', ['remove_replica'], group='az1')
+    with pytest.raises(exception.ShareDriverError, match='remove_replica'):
+        drivers['az1'].remove_replica(replicated['r2'])
+
+
+def test_remove_replica(drivers, root, replicated):
+    drivers['az1'].remove_replica(replicated['r2'])
+    assert stored(root, 'az2', 'r2') is None
+    # A replica already gone counts as removed.
+    drivers['az1'].remove_replica(replicated['r2'])
+    assert stored(root, 'az3', 'r3') is not None
+
