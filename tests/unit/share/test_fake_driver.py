@@ -238,4 +238,3 @@ def test_remove_replica(drivers, root, replicated):
     # A replica already gone counts as removed.
     drivers['az1'].remove_replica(replicated['r2'])
     assert stored(root, 'az3', 'r3') is not None
-
