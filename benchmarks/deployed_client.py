@@ -1,0 +1,429 @@
+"""The control plane as an operator deploys it, measured by one client.
+
+    .venv/bin/python -m benchmarks.deployed_client \\
+        [--setup builtin:mariadb-mysqlclient ...] [--rounds 3]
+
+A set-up is SERVER:DATABASE. SERVER: ``builtin`` (manila-repl-api, its
+cheroot server), ``gunicorn`` or ``uwsgi`` (``manila_repl.api.wsgi:
+application``, 2 processes x 4 threads). DATABASE: ``postgresql``
+(psycopg2), ``mariadb-pymysql`` or ``mariadb-mysqlclient``. Each set-up
+runs separate api, scheduler and share daemons (three fake backends
+az1..az3, no injected delays) over a fresh RabbitMQ vhost and a fresh
+database, ``replica_status_interval = 2``, debug off. Rounds interleave
+the set-ups (round 1 of every set-up, then round 2, ...); the table at the
+end gives each measure's median over rounds.
+
+Every round, in order:
+
+1. 50 shares in az1, each with a replica in az2: 100 replica rows.
+2. footprint: 10 s idle, then PSS (/proc/<pid>/smaps_rollup, the process
+   and its children) of api, scheduler and az1 once az2 and az3 are
+   stopped (PSS splits shared pages among the processes that map them);
+   az2 and az3 are started again.
+3. list: GET /v2/share-replicas/detail (the 100 rows) from 4 client
+   threads for --duration s: req/s, p99, and the API's CPU per request
+   (utime+stime of the api processes / requests).
+4. latency: one more share; --iterations times: POST a replica in az2
+   and GET it every --poll s until available; promote it and poll until
+   active and available; promote back; delete. Medians of the samples
+   (from just before the POST / promote to the poll that saw it).
+5. burst: 50 more shares (not timed), then 100 POST /v2/share-replicas
+   (az2 then az3 of each) from --burst-threads threads: creates/s (100 /
+   first request to last answer), POST latency, how long after the last
+   answer every replica reads available, CPU of each daemon.
+
+Before each round the load average and other test runs are printed
+(``quiet`` in the table means no pytest/tox ran and the 1-min load was
+under 1 when the round started).
+"""
+import argparse
+import collections
+import contextlib
+import os
+import queue
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+import sqlalchemy as sa
+
+from benchmarks import common
+from tests.functional import deployment
+from tests.functional import services
+from tests.functional import workflow
+
+TICK = os.sysconf('SC_CLK_TCK')
+SERVERS = ('builtin', 'gunicorn', 'uwsgi')
+DATABASES = {'postgresql': ('postgresql', None),
+             'mariadb-pymysql': ('mariadb', 'mysql+pymysql'),
+             'mariadb-mysqlclient': ('mariadb', 'mysql+mysqldb')}
+WORKERS, THREADS = 2, 4
+
+
+# -- processes -------------------------------------------------------------
+
+def tree(pid):
+    """``pid`` and its descendants."""
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            for task in os.listdir('/proc/%d/task' % p):
+                with open('/proc/%d/task/%s/children' % (p, task)) as f:
+                    todo += [int(x) for x in f.read().split()]
+        except OSError:
+            pass
+    return pids
+
+
+def pss_mib(pid):
+    total = 0.0
+    for p in tree(pid):
+        try:
+            with open('/proc/%d/smaps_rollup' % p) as f:
+                for line in f:
+                    if line.startswith('Pss:'):
+                        total += int(line.split()[1]) / 1024.0
+        except OSError:
+            pass
+    return total
+
+
+def cpu_seconds(pid):
+    total = 0.0
+    for p in tree(pid):
+        try:
+            with open('/proc/%d/stat' % p) as f:
+                fields = f.read().rpartition(')')[2].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
+
+
+def load_state():
+    with open('/proc/loadavg') as f:
+        load1 = float(f.read().split()[0])
+    others = common.busy()
+    return load1, others
+
+
+def api_process(server, dep, config_files):
+    """The api daemon as ``server`` runs it."""
+    env = dict(os.environ,
+               MANILA_REPL_CONFIG_FILES=','.join(config_files))
+    log = os.path.join(dep.tmp, 'api.log')
+    bind = '127.0.0.1:%d' % dep.port
+    app = 'manila_repl.api.wsgi:application'
+    if server == 'gunicorn':
+        argv = [deployment.script('gunicorn'), '--workers', str(WORKERS),
+                '--threads', str(THREADS), '--bind', bind,
+                '--worker-class', 'gthread', app]
+    elif server == 'uwsgi':
+        argv = [deployment.script('uwsgi'), '--http11-socket', bind,
+                '--master', '--processes', str(WORKERS),
+                '--threads', str(THREADS), '--module', app,
+                '--lazy-apps', '--need-app', '--die-on-term',
+                '--disable-logging', '--single-interpreter']
+    else:
+        return dep.processes['api']
+    return deployment.Process('api', argv, log, env=env)
+
+
+@contextlib.contextmanager
+def deployed(server, database, tmp):
+    kind, driver = DATABASES[database]
+    with services.rabbit_vhost() as transport_url, \
+            services.database(kind) as db_url:
+        if driver:
+            db_url = sa.engine.make_url(db_url).set(drivername=driver) \
+                .render_as_string(hide_password=False)
+        extra = '[DEFAULT]\ndebug = false\n'
+        dep = deployment.Deployment(tmp, transport_url, db_url, interval=2,
+                                    extra_config=extra)
+        dep.processes['api'] = api_process(
+            server, dep, [dep.config, os.path.join(dep.tmp, 'extra.conf')])
+        try:
+            dep.start()
+            yield dep
+        except BaseException:
+            print(dep.logs())
+            raise
+        finally:
+            dep.stop()
+
+
+# -- the parts of a round ---------------------------------------------------
+
+def make_replicated(api, type_id, shares, az='az2'):
+    made = []
+    for _ in range(shares):
+        share_id = workflow.create_share(api, type_id, az='az1')
+        made.append((share_id, workflow.add_replica(api, share_id, az)))
+    for _share, rid in made:
+        workflow.wait_replica(api, rid, 'replica in_sync',
+                              status='available', replica_state='in_sync')
+    return made
+
+
+def footprint(dep, settle):
+    time.sleep(settle)
+    for name in ('az2', 'az3'):
+        dep.processes[name].kill(signal.SIGTERM)
+    time.sleep(3)
+    pss = {name: pss_mib(dep.processes[name].popen.pid)
+           for name in ('api', 'scheduler', 'az1')}
+    for name in ('az2', 'az3'):
+        dep.processes[name].start()
+    dep.api.wait(lambda: len(dep.api.get('/scheduler-stats/pools')
+                             .json()['pools']) == 3, 'pools', timeout=30)
+    return pss
+
+
+def list_load(dep, threads, duration, rows):
+    url = dep.api.endpoint + '/share-replicas/detail'
+    latencies = [[] for _ in range(threads)]
+    errors = []
+    start = threading.Barrier(threads + 1)
+    stop_at = [time.perf_counter() + 3600]
+
+    def client(n):
+        s = requests.Session()
+        s.headers.update(dict(dep.api.session.headers))
+        s.get(url).raise_for_status()
+        start.wait()
+        mine = latencies[n]
+        while True:
+            t0 = time.perf_counter()
+            if t0 >= stop_at[0]:
+                break
+            r = s.get(url)
+            t1 = time.perf_counter()
+            if r.status_code != 200 or \
+                    len(r.json()['share_replicas']) != rows:
+                errors.append((r.status_code, r.text[:200]))
+                break
+            mine.append(t1 - t0)
+        s.close()
+
+    workers = [threading.Thread(target=client, args=(n,))
+               for n in range(threads)]
+    for w in workers:
+        w.start()
+    api_pid = dep.processes['api'].popen.pid
+    start.wait()
+    cpu0 = cpu_seconds(api_pid)
+    t0 = time.perf_counter()
+    stop_at[0] = t0 + duration
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - t0
+    cpu = cpu_seconds(api_pid) - cpu0
+    if errors:
+        raise AssertionError('bad answers: %s' % errors[:3])
+    flat = [x for part in latencies for x in part]
+    return {'list req/s': len(flat) / elapsed,
+            'list p99 ms': common.percentile(flat, 99) * 1000,
+            'list median ms': statistics.median(flat) * 1000,
+            'list API CPU ms/req': cpu / len(flat) * 1000,
+            'list API CPU %': 100 * cpu / elapsed}
+
+
+def poll(api, replica_id, every, timeout=30, **expected):
+    deadline = time.monotonic() + timeout
+    while True:
+        replica = api.replica(replica_id)
+        if replica['status'] == 'error':
+            raise AssertionError('replica went to error: %s' % replica)
+        if all(replica[k] == v for k, v in expected.items()):
+            return time.perf_counter()
+        if time.monotonic() > deadline:
+            raise AssertionError('timed out: %s, want %s' % (replica,
+                                                            expected))
+        time.sleep(every)
+
+
+def latency(api, type_id, iterations, every):
+    share_id = workflow.create_share(api, type_id, az='az1')
+    r1 = api.replicas(share_id)['az1']['id']
+    creates, promotes = [], []
+    for i in range(iterations + 1):
+        t0 = time.perf_counter()
+        r2 = workflow.add_replica(api, share_id, 'az2')
+        create = poll(api, r2, every, status='available') - t0
+        # in_sync needs the add's own sync only: no status cycle involved.
+        poll(api, r2, every, replica_state='in_sync')
+        samples = []
+        for target in (r2, r1):
+            t0 = time.perf_counter()
+            workflow.promote(api, target)
+            samples.append(poll(api, target, every, replica_state='active',
+                                status='available') - t0)
+            poll(api, r2 if target == r1 else r1, every,
+                 status='available')
+        r = api.delete('/share-replicas/%s' % r2)
+        assert r.status_code == 202, r.text
+        api.wait(lambda: api.get('/share-replicas/%s' % r2)
+                 .status_code == 404, 'the replica to be deleted')
+        if i:          # the first iteration warms up
+            creates.append(create)
+            promotes += samples
+    return {'create->available ms': statistics.median(creates) * 1000,
+            'create p90 ms': common.percentile(creates, 90) * 1000,
+            'promote->active ms': statistics.median(promotes) * 1000,
+            'promote p90 ms': common.percentile(promotes, 90) * 1000}
+
+
+def burst(dep, type_id, shares, threads):
+    api = dep.api
+    made = [workflow.create_share(api, type_id, az='az1')
+            for _ in range(shares)]
+    work = queue.Queue()
+    for az in ('az2', 'az3'):
+        for share_id in made:
+            work.put((share_id, az))
+    total = work.qsize()
+    created, answered, errors = [], [], []
+    barrier = threading.Barrier(threads + 1)
+
+    def client():
+        own = deployment.ApiClient(api.endpoint)
+        own.get('/')
+        barrier.wait()
+        while True:
+            try:
+                share_id, az = work.get_nowait()
+            except queue.Empty:
+                return
+            t = time.perf_counter()
+            r = own.post('/share-replicas', {'share_replica': {
+                'share_id': share_id, 'availability_zone': az}})
+            answered.append(time.perf_counter())
+            if r.status_code != 202:
+                errors.append(r.text[:300])
+                continue
+            created.append((r.json()['share_replica']['id'],
+                            answered[-1] - t))
+
+    pids = {name: p.popen.pid for name, p in dep.processes.items()}
+    workers = [threading.Thread(target=client) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    barrier.wait()
+    first = time.perf_counter()
+    for w in workers:
+        w.join()
+    last = max(answered)
+    if errors:
+        raise AssertionError('%d creates failed: %s' % (len(errors),
+                                                        errors[:3]))
+    ids = {rid for rid, _ in created}
+    while time.perf_counter() - last < 120:
+        rows = api.get('/share-replicas/detail').json()['share_replicas']
+        statuses = {r['id']: r['status'] for r in rows if r['id'] in ids}
+        if len(statuses) == len(ids) and all(
+                s in ('available', 'error') for s in statuses.values()):
+            break
+        time.sleep(0.05)
+    done = time.perf_counter()
+    cpu = {name: cpu_seconds(pid) - cpu0[name] for name, pid in pids.items()}
+    if set(statuses.values()) != {'available'}:
+        raise AssertionError('not all available: %s' % collections.Counter(
+            statuses.values()))
+    result = {'burst creates/s': total / (last - first),
+              'burst POST median ms': statistics.median(
+                  [d for _, d in created]) * 1000,
+              'burst available after last answer s': done - last}
+    for name in ('api', 'scheduler', 'az1'):
+        result['burst CPU %s s' % name] = cpu[name]
+    result['burst az1 CPU %'] = 100 * cpu['az1'] / (done - first)
+    return result
+
+
+def one_round(server, database, args):
+    tmp = tempfile.mkdtemp(prefix='bench-deployed-')
+    load1, others = load_state()
+    result = {'load': load1, 'quiet': not others and load1 < 1.0}
+    print('--- %s:%s load %.2f%s' % (
+        server, database, load1,
+        ('; also running: ' + '; '.join(o[:80] for o in others))
+        if others else ''), flush=True)
+    try:
+        with deployed(server, database, tmp) as dep:
+            api = dep.api
+            r = api.request('PUT', '/quota-sets/admin', json={'quota_set': {
+                'shares': -1, 'gigabytes': -1, 'share_replicas': -1,
+                'replica_gigabytes': -1}})
+            assert r.status_code == 200, r.text
+            type_id = workflow.create_replicated_type(api)
+            make_replicated(api, type_id, 50)
+            rows = len(api.get('/share-replicas/detail')
+                       .json()['share_replicas'])
+            assert rows == 100, rows
+            if 'footprint' in args.parts:
+                pss = footprint(dep, args.settle)
+                result.update({'PSS %s MiB' % k: v for k, v in pss.items()})
+                result['PSS api+scheduler+share MiB'] = sum(pss.values())
+            if 'list' in args.parts:
+                result.update(list_load(dep, 4, args.duration, rows))
+            if 'latency' in args.parts:
+                result.update(latency(api, type_id, args.iterations,
+                                      args.poll))
+            if 'burst' in args.parts:
+                result.update(burst(dep, type_id, 50, args.burst_threads))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for key, value in result.items():
+        print('  %-40s %s' % (key, ('%.2f' % value)
+                              if isinstance(value, float) else value))
+    sys.stdout.flush()
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--setup', action='append',
+                        help='SERVER:DATABASE (repeatable; default '
+                             'builtin:mariadb-pymysql)')
+    parser.add_argument('--rounds', type=int, default=1)
+    parser.add_argument('--parts', default='footprint,list,latency,burst')
+    parser.add_argument('--duration', type=float, default=10.0)
+    parser.add_argument('--iterations', type=int, default=20)
+    parser.add_argument('--poll', type=float, default=0.01)
+    parser.add_argument('--burst-threads', type=int, default=8)
+    parser.add_argument('--settle', type=float, default=10.0)
+    args = parser.parse_args()
+    setups = []
+    for item in args.setup or ['builtin:mariadb-pymysql']:
+        server, _, database = item.partition(':')
+        if server not in SERVERS or database not in DATABASES:
+            parser.error('unknown set-up %s' % item)
+        setups.append((server, database))
+    print('machine:', common.machine())
+    print('command:', ' '.join(sys.argv))
+    results = collections.defaultdict(list)
+    for _ in range(args.rounds):
+        for setup in setups:
+            results[setup].append(one_round(*setup, args))
+    keys = [k for k in results[setups[0]][0] if k not in ('load', 'quiet')]
+    print('\nmedians over %d round(s); quiet rounds per set-up: %s' % (
+        args.rounds, ', '.join('%s:%s %d/%d' % (s + (
+            sum(r['quiet'] for r in results[s]), len(results[s])))
+            for s in setups)))
+    print('| measure | ' + ' | '.join('%s:%s' % s for s in setups) + ' |')
+    print('|---' * (len(setups) + 1) + '|')
+    for key in keys:
+        print('| %s | %s |' % (key, ' | '.join(
+            '%.1f' % statistics.median(r[key] for r in results[s])
+            for s in setups)))
+
+
+if __name__ == '__main__':
+    main()
