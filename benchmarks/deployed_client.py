@@ -44,6 +44,7 @@ import queue
 import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -280,7 +281,7 @@ def latency(api, type_id, iterations, every):
             'promote p90 ms': common.percentile(promotes, 90) * 1000}
 
 
-def burst(dep, type_id, shares, threads):
+def burst(dep, type_id, shares, threads, profile=None):
     api = dep.api
     made = [workflow.create_share(api, type_id, az='az1')
             for _ in range(shares)]
@@ -315,24 +316,25 @@ def burst(dep, type_id, shares, threads):
     workers = [threading.Thread(target=client) for _ in range(threads)]
     for w in workers:
         w.start()
-    cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
-    barrier.wait()
-    first = time.perf_counter()
-    for w in workers:
-        w.join()
-    last = max(answered)
-    if errors:
-        raise AssertionError('%d creates failed: %s' % (len(errors),
-                                                        errors[:3]))
-    ids = {rid for rid, _ in created}
-    while time.perf_counter() - last < 120:
-        rows = api.get('/share-replicas/detail').json()['share_replicas']
-        statuses = {r['id']: r['status'] for r in rows if r['id'] in ids}
-        if len(statuses) == len(ids) and all(
-                s in ('available', 'error') for s in statuses.values()):
-            break
-        time.sleep(0.05)
-    done = time.perf_counter()
+    with spied(dep, 'burst', profile):
+        cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        barrier.wait()
+        first = time.perf_counter()
+        for w in workers:
+            w.join()
+        last = max(answered)
+        if errors:
+            raise AssertionError('%d creates failed: %s' % (len(errors),
+                                                            errors[:3]))
+        ids = {rid for rid, _ in created}
+        while time.perf_counter() - last < 120:
+            rows = api.get('/share-replicas/detail').json()['share_replicas']
+            statuses = {r['id']: r['status'] for r in rows if r['id'] in ids}
+            if len(statuses) == len(ids) and all(
+                    s in ('available', 'error') for s in statuses.values()):
+                break
+            time.sleep(0.05)
+        done = time.perf_counter()
     cpu = {name: cpu_seconds(pid) - cpu0[name] for name, pid in pids.items()}
     if set(statuses.values()) != {'available'}:
         raise AssertionError('not all available: %s' % collections.Counter(
@@ -345,6 +347,35 @@ def burst(dep, type_id, shares, threads):
         result['burst CPU %s s' % name] = cpu[name]
     result['burst az1 CPU %'] = 100 * cpu['az1'] / (done - first)
     return result
+
+
+@contextlib.contextmanager
+def spied(dep, part, directory):
+    """py-spy (collapsed stacks, 250 Hz, threads holding the GIL) of api,
+    scheduler and az1 for the body, into ``directory/<part>-<name>.txt``.
+    """
+    if not directory:
+        yield
+        return
+    os.makedirs(directory, exist_ok=True)
+    spies = []
+    for name in ('api', 'scheduler', 'az1'):
+        out = os.path.join(directory, '%s-%s.txt' % (part, name))
+        spies.append(subprocess.Popen(
+            [shutil.which('py-spy') or deployment.script('py-spy'),
+             'record', '--format', 'raw', '--rate', '250', '--subprocesses',
+             '--gil',
+             '--nonblocking', '--pid', str(dep.processes[name].popen.pid),
+             '--output', out], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL))
+    time.sleep(1)        # attached
+    try:
+        yield
+    finally:
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)
+        for spy in spies:
+            spy.wait(30)
 
 
 def one_round(server, database, args):
@@ -372,12 +403,15 @@ def one_round(server, database, args):
                 result.update({'PSS %s MiB' % k: v for k, v in pss.items()})
                 result['PSS api+scheduler+share MiB'] = sum(pss.values())
             if 'list' in args.parts:
-                result.update(list_load(dep, 4, args.duration, rows))
+                with spied(dep, 'list', args.profile):
+                    result.update(list_load(dep, 4, args.duration, rows))
             if 'latency' in args.parts:
-                result.update(latency(api, type_id, args.iterations,
-                                      args.poll))
+                with spied(dep, 'latency', args.profile):
+                    result.update(latency(api, type_id, args.iterations,
+                                          args.poll))
             if 'burst' in args.parts:
-                result.update(burst(dep, type_id, 50, args.burst_threads))
+                result.update(burst(dep, type_id, 50, args.burst_threads,
+                                    args.profile))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for key, value in result.items():
@@ -399,6 +433,10 @@ def main():
     parser.add_argument('--poll', type=float, default=0.01)
     parser.add_argument('--burst-threads', type=int, default=8)
     parser.add_argument('--settle', type=float, default=10.0)
+    parser.add_argument('--profile', metavar='DIR',
+                        help='py-spy the daemons during list, latency, burst '
+                             '(collapsed stacks in DIR; see '
+                             'benchmarks/spy_top.py)')
     args = parser.parse_args()
     setups = []
     for item in args.setup or ['builtin:mariadb-pymysql']:
