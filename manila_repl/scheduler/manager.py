@@ -19,7 +19,9 @@ from manila_repl import exception
 from manila_repl.scheduler import filter_scheduler
 from manila_repl.scheduler import host_state
 from manila_repl.scheduler.request_spec import RequestSpec
+from manila_repl.share import instance_db
 from manila_repl.share import rpcapi as share_rpcapi
+from manila_repl import share_types
 
 LOG = logging.getLogger(__name__)
 Instance = models.ShareInstance
@@ -28,10 +30,22 @@ Instance = models.ShareInstance
 UNPLACED_GRACE = 60
 
 
-def _extra_specs(share):
-    if share.share_type is None:
-        return {}
-    return {e.spec_key: e.spec_value for e in share.share_type.extra_specs}
+def _load(instance_id):
+    """(the instance's InstanceRow, its siblings, its share's extra specs)
+    when it still waits for placement (creating, no host), else None.
+    Three narrow statements."""
+    with session.reader() as r:
+        share_id = instance_db.share_of(instance_id, r)
+        loaded = share_id and instance_db.share_instances(r, share_id)
+        if not loaded:
+            return None
+        share, instances, _views = loaded
+        instance = next((i for i in instances if i.id == instance_id), None)
+        if instance is None or instance.status != c.STATUS_CREATING or \
+                instance.host:
+            return None
+        return (instance, instances,
+                share_types.extra_specs_of(r, share.share_type_id))
 
 
 def _fail(instance_id, message):
@@ -121,17 +135,14 @@ class SchedulerManager:
         return sorted(pools, key=lambda p: p['name'])
 
     def create_share_instance(self, context, instance_id):
-        with session.reader() as r:
-            instance = r.get(Instance, instance_id)
-            if instance is None or instance.status != c.STATUS_CREATING \
-                    or instance.host:
-                LOG.info('Instance %s needs no placement', instance_id)
-                return
-            share = instance.share
-            spec = RequestSpec(size=share.size,
-                               extra_specs=_extra_specs(share),
-                               availability_zone=instance.availability_zone,
-                               share_id=share.id)
+        loaded = _load(instance_id)
+        if loaded is None:
+            LOG.info('Instance %s needs no placement', instance_id)
+            return
+        instance, _instances, extra_specs = loaded
+        spec = RequestSpec(size=instance.share.size, extra_specs=extra_specs,
+                           availability_zone=instance.availability_zone,
+                           share_id=instance.share_id)
         try:
             pool = self.scheduler.select(spec)
         except exception.NoValidHost as e:
@@ -142,37 +153,33 @@ class SchedulerManager:
                                                     instance_id)
 
     def create_replica(self, context, replica_id, only_host=None):
-        with session.reader() as r:
-            replica = r.get(Instance, replica_id)
-            if replica is None or replica.status != c.STATUS_CREATING \
-                    or replica.host:
-                LOG.info('Replica %s needs no placement', replica_id)
-                return
-            share = replica.share
-            active = next((i for i in share.instances
-                           if i.replica_state == c.REPLICA_STATE_ACTIVE), None)
-            if active is None or not active.host:
-                _fail(replica_id, 'The share has no active replica.')
-                return
-            extra_specs = _extra_specs(share)
-            # A backend pin would put every replica on the active's backend.
-            extra_specs.pop('share_backend_name', None)
-            extra_specs.pop('capabilities:share_backend_name', None)
-            active_backend = active.host.partition('#')[0]
-            active_pool = next((p for p in self.host_manager.pools()
-                                if p.host == active.host), None)
-            spec = RequestSpec(
-                size=share.size, extra_specs=extra_specs,
-                availability_zone=replica.availability_zone,
-                is_replica=True, share_id=share.id,
-                active_replica_host=active.host,
-                active_replica_az=active.availability_zone,
-                active_replica_domain=(active_pool.replication_domain
-                                       if active_pool else None),
-                existing_backends=frozenset(
-                    i.host.partition('#')[0] for i in share.instances
-                    if i.host),
-                only_host=only_host)
+        loaded = _load(replica_id)
+        if loaded is None:
+            LOG.info('Replica %s needs no placement', replica_id)
+            return
+        replica, instances, extra_specs = loaded
+        active = next((i for i in instances
+                       if i.replica_state == c.REPLICA_STATE_ACTIVE), None)
+        if active is None or not active.host:
+            _fail(replica_id, 'The share has no active replica.')
+            return
+        # A backend pin would put every replica on the active's backend.
+        extra_specs.pop('share_backend_name', None)
+        extra_specs.pop('capabilities:share_backend_name', None)
+        active_backend = active.host.partition('#')[0]
+        active_pool = next((p for p in self.host_manager.pools()
+                            if p.host == active.host), None)
+        spec = RequestSpec(
+            size=replica.share.size, extra_specs=extra_specs,
+            availability_zone=replica.availability_zone,
+            is_replica=True, share_id=replica.share_id,
+            active_replica_host=active.host,
+            active_replica_az=active.availability_zone,
+            active_replica_domain=(active_pool.replication_domain
+                                   if active_pool else None),
+            existing_backends=frozenset(
+                i.host.partition('#')[0] for i in instances if i.host),
+            only_host=only_host)
         if active_pool is None:
             _fail(replica_id, 'No valid host was found. The backend of the '
                               'active replica (%s) is not reporting; it may '

@@ -60,14 +60,16 @@ def add_replica(driver, replica_id):
     if retry.transaction(added):
         # The new replica gets every rule (never fails the add).
         access.after_replica_added(driver, replica.share_id, replica_id)
-    _sync_snapshots(driver, replica_id)
+    _sync_snapshots(driver, replica_id, replica.share_id)
 
 
-def _sync_snapshots(driver, replica_id):
+def _sync_snapshots(driver, replica_id, share_id):
     """A replica that just synced gets every available snapshot of its
     share (the design: in_sync means it holds them all); one that could
     not take them all is out_of_sync."""
-    replica, view = instance_db.load(replica_id)
+    if not snapshots.replica_lacks_snapshots(share_id, replica_id):
+        return
+    replica, view = instance_db.load(replica_id, share_id)
     if replica is None or replica.status != c.STATUS_AVAILABLE or \
             replica.replica_state == c.REPLICA_STATE_ERROR:
         return
@@ -249,4 +251,4 @@ def update_replica(driver, replica_id):
                           .where(Instance.id == replica_id)
                           .values(status_message=message))
     if update and update.get('replica_state') == c.REPLICA_STATE_IN_SYNC:
-        _sync_snapshots(driver, replica_id)
+        _sync_snapshots(driver, replica_id, replica.share_id)
