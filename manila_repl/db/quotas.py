@@ -95,25 +95,24 @@ def _charged_size():
 
 def usage(s, project_id):
     """Counts of what the project has now, as ``s`` sees it (its own
-    flushed rows included): {resource: in use}."""
+    flushed rows included): {resource: in use}. One statement."""
     size = _charged_size()
-    shares, gigabytes = s.execute(
-        sa.select(sa.func.count(Share.id),
-                  sa.func.coalesce(sa.func.sum(size), 0))
-        .where(Share.project_id == project_id)).one()
-    replicas, replica_gb = s.execute(
-        sa.select(sa.func.count(Instance.id),
-                  sa.func.coalesce(sa.func.sum(size), 0))
-        .join(Share, Share.id == Instance.share_id)
-        .where(Share.project_id == project_id,
-               Share.replication_type.is_not(None))).one()
-    snapshots, snapshot_gb = s.execute(
-        sa.select(sa.func.count(Snapshot.id),
-                  sa.func.coalesce(sa.func.sum(Snapshot.size), 0))
-        .where(Snapshot.project_id == project_id)).one()
-    return {'shares': shares, 'gigabytes': int(gigabytes),
-            'share_replicas': replicas, 'replica_gigabytes': int(replica_gb),
-            'snapshots': snapshots, 'snapshot_gigabytes': int(snapshot_gb)}
+    shares = (sa.select(sa.func.count(Share.id),
+                        sa.func.coalesce(sa.func.sum(size), 0))
+              .where(Share.project_id == project_id).subquery())
+    replicas = (sa.select(sa.func.count(Instance.id),
+                          sa.func.coalesce(sa.func.sum(size), 0))
+                .join(Share, Share.id == Instance.share_id)
+                .where(Share.project_id == project_id,
+                       Share.replication_type.is_not(None)).subquery())
+    snapshots = (sa.select(sa.func.count(Snapshot.id),
+                           sa.func.coalesce(sa.func.sum(Snapshot.size), 0))
+                 .where(Snapshot.project_id == project_id).subquery())
+    row = s.execute(sa.select(*shares.c, *replicas.c, *snapshots.c)).one()
+    counts = [int(value) for value in row]
+    return dict(zip(('shares', 'gigabytes', 'share_replicas',
+                     'replica_gigabytes', 'snapshots', 'snapshot_gigabytes'),
+                    counts))
 
 
 def set_limits(project_id, values):
