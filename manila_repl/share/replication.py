@@ -144,8 +144,9 @@ def _finish_promote(share_id, replica_id, updates, replication_type):
             LOG.info('Promote of replica %s recorded already', replica_id)
             return
         now = timeutils.utcnow()
-        instances = s.scalars(sa.select(Instance).where(
-            Instance.share_id == share_id)).all()
+        instances = s.execute(
+            sa.select(Instance.id, Instance.replica_state, Instance.status)
+            .where(Instance.share_id == share_id)).all()
         for instance in instances:
             update = by_id.get(instance.id, {})
             state = update.get('replica_state')
@@ -155,16 +156,18 @@ def _finish_promote(share_id, replica_id, updates, replication_type):
                     c.REPLICA_STATE_ACTIVE and replication_type != 'writable':
                 # Also when the driver's answer leaves the old active out.
                 state = c.REPLICA_STATE_OUT_OF_SYNC
+            values = {'updated_at': now}
             if instance.id == replica_id:
-                instance.status_message = None
+                values['status_message'] = None
             elif state == c.REPLICA_STATE_ERROR:
-                instance.status_message = _error_message(instance, update,
-                                                         replica_id)
+                values['status_message'] = _error_message(
+                    instance, update, replica_id)
             if state:
-                instance.replica_state = state
+                values['replica_state'] = state
             if instance.status == c.STATUS_REPLICATION_CHANGE:
-                instance.status = c.STATUS_AVAILABLE
-            instance.updated_at = now
+                values['status'] = c.STATUS_AVAILABLE
+            s.execute(sa.update(Instance).where(Instance.id == instance.id)
+                      .values(**values))
             if 'export_locations' in update:
                 instance_db.set_export_locations(
                     s, instance.id, update['export_locations'])
