@@ -6,6 +6,7 @@ oslopolicy-sample-generator); ``authorize()`` is what
 """
 import itertools
 import threading
+import time
 
 from oslo_policy import policy
 
@@ -33,6 +34,26 @@ _MODULES += (quota_sets,)
 _lock = threading.Lock()
 _enforcer = None
 
+#: Seconds between two looks for a changed policy file.
+RELOAD_CHECK_INTERVAL = 1.0
+
+
+class Enforcer(policy.Enforcer):
+    """oslo.policy's enforcer, looking for a changed policy file at most
+    once a second: its enforce() calls load_rules() on every check, which
+    searches every config directory for the file (stat calls, 5-10% of a
+    list request's CPU). An edited policy file still takes effect within
+    a second."""
+
+    _checked_at = None
+
+    def load_rules(self, force_reload=False):
+        now = time.monotonic()
+        if force_reload or self._checked_at is None or \
+                now - self._checked_at >= RELOAD_CHECK_INTERVAL:
+            super().load_rules(force_reload)
+            self._checked_at = now
+
 
 def list_rules():
     return list(itertools.chain.from_iterable(
@@ -45,7 +66,7 @@ def get_enforcer(conf=None):
         if _enforcer is None:
             if conf is None:
                 from manila_repl.conf import CONF as conf
-            enforcer = policy.Enforcer(conf)
+            enforcer = Enforcer(conf)
             enforcer.register_defaults(list_rules())
             enforcer.load_rules()
             _enforcer = enforcer
