@@ -51,7 +51,6 @@ import threading
 import time
 
 import requests
-import sqlalchemy as sa
 
 from benchmarks import common
 from tests.functional import deployment
@@ -60,9 +59,9 @@ from tests.functional import workflow
 
 TICK = os.sysconf('SC_CLK_TCK')
 SERVERS = ('builtin', 'gunicorn', 'uwsgi')
-DATABASES = {'postgresql': ('postgresql', None),
-             'mariadb-pymysql': ('mariadb', 'mysql+pymysql'),
-             'mariadb-mysqlclient': ('mariadb', 'mysql+mysqldb')}
+DATABASES = {'postgresql': 'postgresql',
+             'mariadb-pymysql': 'mariadb-pymysql',
+             'mariadb-mysqlclient': 'mariadb'}
 WORKERS, THREADS = 2, 4
 
 
@@ -139,12 +138,8 @@ def api_process(server, dep, config_files):
 
 @contextlib.contextmanager
 def deployed(server, database, tmp):
-    kind, driver = DATABASES[database]
     with services.rabbit_vhost() as transport_url, \
-            services.database(kind) as db_url:
-        if driver:
-            db_url = sa.engine.make_url(db_url).set(drivername=driver) \
-                .render_as_string(hide_password=False)
+            services.database(DATABASES[database]) as db_url:
         extra = '[DEFAULT]\ndebug = false\n'
         dep = deployment.Deployment(tmp, transport_url, db_url, interval=2,
                                     extra_config=extra)
