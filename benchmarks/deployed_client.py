@@ -137,7 +137,7 @@ def api_process(server, dep, config_files):
 
 
 @contextlib.contextmanager
-def deployed(server, database, tmp):
+def deployed(server, database, tmp, env=None):
     with services.rabbit_vhost() as transport_url, \
             services.database(DATABASES[database]) as db_url:
         extra = '[DEFAULT]\ndebug = false\n'
@@ -145,6 +145,9 @@ def deployed(server, database, tmp):
                                     extra_config=extra)
         dep.processes['api'] = api_process(
             server, dep, [dep.config, os.path.join(dep.tmp, 'extra.conf')])
+        if env:
+            for process in dep.processes.values():
+                process.env = dict(process.env or os.environ, **env)
         try:
             dep.start()
             yield dep
@@ -382,7 +385,7 @@ def one_round(server, database, args):
         ('; also running: ' + '; '.join(o[:80] for o in others))
         if others else ''), flush=True)
     try:
-        with deployed(server, database, tmp) as dep:
+        with deployed(server, database, tmp, args.env) as dep:
             api = dep.api
             r = api.request('PUT', '/quota-sets/admin', json={'quota_set': {
                 'shares': -1, 'gigabytes': -1, 'share_replicas': -1,
@@ -428,11 +431,15 @@ def main():
     parser.add_argument('--poll', type=float, default=0.01)
     parser.add_argument('--burst-threads', type=int, default=8)
     parser.add_argument('--settle', type=float, default=10.0)
+    parser.add_argument('--env', action='append', default=[],
+                        metavar='NAME=VALUE',
+                        help='environment of every daemon (repeatable)')
     parser.add_argument('--profile', metavar='DIR',
                         help='py-spy the daemons during list, latency, burst '
                              '(collapsed stacks in DIR; see '
                              'benchmarks/spy_top.py)')
     args = parser.parse_args()
+    args.env = dict(item.split('=', 1) for item in args.env)
     setups = []
     for item in args.setup or ['builtin:mariadb-pymysql']:
         server, _, database = item.partition(':')

@@ -1,11 +1,10 @@
 """The SQL of project quotas: limit rows, usage counts and the per-project
 lock that makes a check-and-write exact (manila_repl/quotas.py has the
 rules)."""
+import importlib
+
 from oslo_utils import timeutils
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects import sqlite
 
 from manila_repl.db import models
 from manila_repl.db import session
@@ -16,8 +15,12 @@ Snapshot = models.ShareSnapshot
 Quota = models.Quota
 QuotaProject = models.QuotaProject
 
-_INSERT = {'postgresql': postgresql.insert, 'mysql': mysql.insert,
-           'sqlite': sqlite.insert}
+
+
+def _insert(dialect):
+    """The dialect's INSERT (with its upsert clauses), imported on first
+    use: a process loads only the dialect it talks to."""
+    return importlib.import_module('sqlalchemy.dialects.' + dialect).insert
 
 #: (database, project) whose quota_projects row this process has seen
 #: committed. Rows are never deleted.
@@ -30,7 +33,7 @@ def _upsert(dialect, project_id, now):
     and MariaDB's ON DUPLICATE KEY UPDATE take it directly (an INSERT
     IGNORE then SELECT ... FOR UPDATE would hold a shared lock first, and
     two such holders deadlock upgrading it)."""
-    insert = _INSERT[dialect](QuotaProject).values(project_id=project_id,
+    insert = _insert(dialect)(QuotaProject).values(project_id=project_id,
                                                   created_at=now)
     if dialect == 'mysql':
         return insert.on_duplicate_key_update(updated_at=now)
@@ -51,7 +54,7 @@ def _commit_row(engine, project_id, now):
     key = (engine.url.render_as_string(hide_password=True), project_id)
     if key in _committed:
         return
-    insert = _INSERT[engine.dialect.name](QuotaProject).values(
+    insert = _insert(engine.dialect.name)(QuotaProject).values(
         project_id=project_id, created_at=now)
     insert = (insert.prefix_with('IGNORE') if engine.dialect.name == 'mysql'
               else insert.on_conflict_do_nothing())
