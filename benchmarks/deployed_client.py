@@ -362,7 +362,7 @@ def spied(dep, part, directory):
         spies.append(subprocess.Popen(
             [shutil.which('py-spy') or deployment.script('py-spy'),
              'record', '--format', 'raw', '--rate', '250', '--subprocesses',
-             '--gil',
+             '--idle' if os.environ.get('SPY_WALL') else '--gil',
              '--nonblocking', '--pid', str(dep.processes[name].popen.pid),
              '--output', out], stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL))
@@ -388,8 +388,8 @@ def one_round(server, database, args):
         with deployed(server, database, tmp, args.env) as dep:
             api = dep.api
             r = api.request('PUT', '/quota-sets/admin', json={'quota_set': {
-                'shares': -1, 'gigabytes': -1, 'share_replicas': -1,
-                'replica_gigabytes': -1}})
+                'shares': 10000, 'gigabytes': 10000, 'share_replicas': 10000,
+                'replica_gigabytes': 10000}})
             assert r.status_code == 200, r.text
             type_id = workflow.create_replicated_type(api)
             make_replicated(api, type_id, 50)

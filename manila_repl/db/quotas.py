@@ -96,9 +96,7 @@ def _charged_size():
                    else_=Share.size)
 
 
-def usage(s, project_id):
-    """Counts of what the project has now, as ``s`` sees it (its own
-    flushed rows included): {resource: in use}. One statement."""
+def _usage_columns(project_id):
     size = _charged_size()
     shares = (sa.select(sa.func.count(Share.id),
                         sa.func.coalesce(sa.func.sum(size), 0))
@@ -111,11 +109,37 @@ def usage(s, project_id):
     snapshots = (sa.select(sa.func.count(Snapshot.id),
                            sa.func.coalesce(sa.func.sum(Snapshot.size), 0))
                  .where(Snapshot.project_id == project_id).subquery())
-    row = s.execute(sa.select(*shares.c, *replicas.c, *snapshots.c)).one()
-    counts = [int(value) for value in row]
-    return dict(zip(('shares', 'gigabytes', 'share_replicas',
-                     'replica_gigabytes', 'snapshots', 'snapshot_gigabytes'),
-                    counts))
+    return shares, replicas, snapshots
+
+
+_USAGE = ('shares', 'gigabytes', 'share_replicas', 'replica_gigabytes',
+          'snapshots', 'snapshot_gigabytes')
+
+
+def usage(s, project_id):
+    """Counts of what the project has now, as ``s`` sees it (its own
+    flushed rows included): {resource: in use}. One statement."""
+    subqueries = _usage_columns(project_id)
+    row = s.execute(sa.select(*(c for q in subqueries
+                                for c in q.c))).one()
+    return dict(zip(_USAGE, (int(value) for value in row)))
+
+
+def usage_and_overrides(s, project_id, resources):
+    """(usage, {resource: the project's own limit}) in one statement:
+    what a quota check reads while it holds the project's lock, so the
+    lock is held one round trip less."""
+    subqueries = _usage_columns(project_id)
+    own = [sa.select(Quota.hard_limit)
+           .where(Quota.project_id == project_id, Quota.resource == r)
+           .scalar_subquery().label('limit_%d' % n)
+           for n, r in enumerate(resources)]
+    row = s.execute(sa.select(*(c for q in subqueries for c in q.c),
+                              *own)).one()
+    used = dict(zip(_USAGE, (int(value) for value in row[:len(_USAGE)])))
+    limits = {r: v for r, v in zip(resources, row[len(_USAGE):])
+              if v is not None}
+    return used, limits
 
 
 def set_limits(project_id, values):

@@ -389,8 +389,8 @@ def create_replica(context, share_id, availability_zone=None,
                                replication_type == 'readable'))
         s.add(replica)
         s.flush()
-        quotas.check_replica(s, project_id)
         _stored(s, replica)
+        quotas.check_replica(s, project_id)
         replica_id = replica.id
     cast(lambda: _scheduler_rpc().create_replica(context, replica_id,
                                                  only_host=only_host),
