@@ -122,14 +122,16 @@ def api_process(server, dep, config_files):
     bind = '127.0.0.1:%d' % dep.port
     app = 'manila_repl.api.wsgi:application'
     if server == 'gunicorn':
+        # --preload: the workers share the application's pages with the
+        # master (it opens no connection and starts no thread on import).
         argv = [deployment.script('gunicorn'), '--workers', str(WORKERS),
                 '--threads', str(THREADS), '--bind', bind,
-                '--worker-class', 'gthread', app]
+                '--worker-class', 'gthread', '--preload', app]
     elif server == 'uwsgi':
         argv = [deployment.script('uwsgi'), '--http11-socket', bind,
                 '--master', '--processes', str(WORKERS),
                 '--threads', str(THREADS), '--module', app,
-                '--lazy-apps', '--need-app', '--die-on-term',
+                '--need-app', '--die-on-term',
                 '--disable-logging', '--single-interpreter']
     else:
         return dep.processes['api']
