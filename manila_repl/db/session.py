@@ -106,8 +106,10 @@ def create_engine(url, conf=CONF, writer=True):
             kwargs['skip_autocommit_rollback'] = True
     if url.startswith('postgresql+psycopg2'):
         # Batched UPDATEs (the status loop saves a batch in one
-        # executemany) go in pages, not one round trip per row.
+        # executemany) go in pages, not one round trip per row; a page
+        # holds a whole default batch of the status loop (500 rows).
         kwargs['executemany_mode'] = 'values_plus_batch'
+        kwargs['executemany_batch_page_size'] = 500
     return sa.create_engine(url, **kwargs)
 
 
