@@ -40,19 +40,19 @@ import argparse
 import collections
 import contextlib
 import os
-import queue
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-import requests
 
+from benchmarks import api_throughput
 from benchmarks import common
+from benchmarks import create_burst
+from benchmarks import latency as latency_bench
 from tests.functional import deployment
 from tests.functional import services
 from tests.functional import workflow
@@ -150,14 +150,8 @@ def deployed(server, database, tmp, env=None):
         if env:
             for process in dep.processes.values():
                 process.env = dict(process.env or os.environ, **env)
-        try:
-            dep.start()
+        with dep.running():
             yield dep
-        except BaseException:
-            print(dep.logs())
-            raise
-        finally:
-            dep.stop()
 
 
 # -- the parts of a round ---------------------------------------------------
@@ -188,66 +182,19 @@ def footprint(dep, settle):
 
 
 def list_load(dep, threads, duration, rows):
-    url = dep.api.endpoint + '/share-replicas/detail'
-    latencies = [[] for _ in range(threads)]
-    errors = []
-    start = threading.Barrier(threads + 1)
-    stop_at = [time.perf_counter() + 3600]
-
-    def client(n):
-        s = requests.Session()
-        s.headers.update(dict(dep.api.session.headers))
-        s.get(url).raise_for_status()
-        start.wait()
-        mine = latencies[n]
-        while True:
-            t0 = time.perf_counter()
-            if t0 >= stop_at[0]:
-                break
-            r = s.get(url)
-            t1 = time.perf_counter()
-            if r.status_code != 200 or \
-                    len(r.json()['share_replicas']) != rows:
-                errors.append((r.status_code, r.text[:200]))
-                break
-            mine.append(t1 - t0)
-        s.close()
-
-    workers = [threading.Thread(target=client, args=(n,))
-               for n in range(threads)]
-    for w in workers:
-        w.start()
     api_pid = dep.processes['api'].popen.pid
-    start.wait()
-    cpu0 = cpu_seconds(api_pid)
-    t0 = time.perf_counter()
-    stop_at[0] = t0 + duration
-    for w in workers:
-        w.join()
-    elapsed = time.perf_counter() - t0
+    cpu0, t0 = cpu_seconds(api_pid), time.perf_counter()
+    flat, elapsed = api_throughput.load(
+        dep.api.endpoint + '/share-replicas/detail', threads, duration,
+        rows)
+    # Includes each client's warm-up request: a few of thousands.
     cpu = cpu_seconds(api_pid) - cpu0
-    if errors:
-        raise AssertionError('bad answers: %s' % errors[:3])
-    flat = [x for part in latencies for x in part]
+    wall = time.perf_counter() - t0
     return {'list req/s': len(flat) / elapsed,
             'list p99 ms': common.percentile(flat, 99) * 1000,
             'list median ms': statistics.median(flat) * 1000,
             'list API CPU ms/req': cpu / len(flat) * 1000,
-            'list API CPU %': 100 * cpu / elapsed}
-
-
-def poll(api, replica_id, every, timeout=30, **expected):
-    deadline = time.monotonic() + timeout
-    while True:
-        replica = api.replica(replica_id)
-        if replica['status'] == 'error':
-            raise AssertionError('replica went to error: %s' % replica)
-        if all(replica[k] == v for k, v in expected.items()):
-            return time.perf_counter()
-        if time.monotonic() > deadline:
-            raise AssertionError('timed out: %s, want %s' % (replica,
-                                                            expected))
-        time.sleep(every)
+            'list API CPU %': 100 * cpu / wall}
 
 
 def latency(api, type_id, iterations, every):
@@ -257,17 +204,18 @@ def latency(api, type_id, iterations, every):
     for i in range(iterations + 1):
         t0 = time.perf_counter()
         r2 = workflow.add_replica(api, share_id, 'az2')
-        create = poll(api, r2, every, status='available') - t0
+        create = latency_bench.poll(api, r2, every, status='available') - t0
         # in_sync needs the add's own sync only: no status cycle involved.
-        poll(api, r2, every, replica_state='in_sync')
+        latency_bench.poll(api, r2, every, replica_state='in_sync')
         samples = []
         for target in (r2, r1):
             t0 = time.perf_counter()
             workflow.promote(api, target)
-            samples.append(poll(api, target, every, replica_state='active',
-                                status='available') - t0)
-            poll(api, r2 if target == r1 else r1, every,
-                 status='available')
+            samples.append(latency_bench.poll(
+                api, target, every, replica_state='active',
+                status='available') - t0)
+            latency_bench.poll(api, r2 if target == r1 else r1, every,
+                               status='available')
         r = api.delete('/share-replicas/%s' % r2)
         assert r.status_code == 202, r.text
         api.wait(lambda: api.get('/share-replicas/%s' % r2)
@@ -285,67 +233,18 @@ def burst(dep, type_id, shares, threads, profile=None):
     api = dep.api
     made = [workflow.create_share(api, type_id, az='az1')
             for _ in range(shares)]
-    work = queue.Queue()
-    for az in ('az2', 'az3'):
-        for share_id in made:
-            work.put((share_id, az))
-    total = work.qsize()
-    created, answered, errors = [], [], []
-    barrier = threading.Barrier(threads + 1)
-
-    def client():
-        own = deployment.ApiClient(api.endpoint)
-        own.get('/')
-        barrier.wait()
-        while True:
-            try:
-                share_id, az = work.get_nowait()
-            except queue.Empty:
-                return
-            t = time.perf_counter()
-            r = own.post('/share-replicas', {'share_replica': {
-                'share_id': share_id, 'availability_zone': az}})
-            answered.append(time.perf_counter())
-            if r.status_code != 202:
-                errors.append(r.text[:300])
-                continue
-            created.append((r.json()['share_replica']['id'],
-                            answered[-1] - t))
-
     pids = {name: p.popen.pid for name, p in dep.processes.items()}
-    workers = [threading.Thread(target=client) for _ in range(threads)]
-    for w in workers:
-        w.start()
     with spied(dep, 'burst', profile):
         cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
-        barrier.wait()
-        first = time.perf_counter()
-        for w in workers:
-            w.join()
-        last = max(answered)
-        if errors:
-            raise AssertionError('%d creates failed: %s' % (len(errors),
-                                                            errors[:3]))
-        ids = {rid for rid, _ in created}
-        while time.perf_counter() - last < 120:
-            rows = api.get('/share-replicas/detail').json()['share_replicas']
-            statuses = {r['id']: r['status'] for r in rows if r['id'] in ids}
-            if len(statuses) == len(ids) and all(
-                    s in ('available', 'error') for s in statuses.values()):
-                break
-            time.sleep(0.05)
-        done = time.perf_counter()
+        b = create_burst.burst(api, made, threads)
     cpu = {name: cpu_seconds(pid) - cpu0[name] for name, pid in pids.items()}
-    if set(statuses.values()) != {'available'}:
-        raise AssertionError('not all available: %s' % collections.Counter(
-            statuses.values()))
-    result = {'burst creates/s': total / (last - first),
-              'burst POST median ms': statistics.median(
-                  [d for _, d in created]) * 1000,
-              'burst available after last answer s': done - last}
+    result = {'burst creates/s': b['total'] / (b['last'] - b['first']),
+              'burst POST median ms': statistics.median(b['posts']) * 1000,
+              'burst available after last answer s': b['done'] - b['last']}
     for name in ('api', 'scheduler', 'az1'):
-        result['burst CPU %s s' % name] = cpu[name]
-    result['burst az1 CPU %'] = 100 * cpu['az1'] / (done - first)
+        result['burst CPU %s ms/create' % name] = \
+            cpu[name] / b['total'] * 1000
+    result['burst az1 CPU %'] = 100 * cpu['az1'] / (b['done'] - b['first'])
     return result
 
 
