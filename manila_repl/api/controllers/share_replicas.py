@@ -9,6 +9,7 @@ from manila_repl.api import method, microversion, validation
 from manila_repl.api.schemas import share_replicas as schema
 from manila_repl.api.views import export_locations as el_views
 from manila_repl.api.views import share_replicas as views
+from manila_repl.policies import share_replicas as policy
 from manila_repl.share import api as share_api
 
 MIN_VERSION = '2.11'
@@ -44,7 +45,7 @@ class ReplicaExportLocationsController(rest.RestController):
     @microversion.api_version('2.47')
     def get_all(self, replica_id):
         ctx = api.context()
-        ctx.can('share_replica_export_location:index')
+        ctx.can(policy.SHARE_REPLICA_EXPORT_LOCATION_INDEX)
         replica = share_api.get_replica(ctx, replica_id)
         return el_views.index(replica.export_locations, ctx.is_admin,
                               microversion.current(), instance=replica)
@@ -53,7 +54,7 @@ class ReplicaExportLocationsController(rest.RestController):
     @microversion.api_version('2.47')
     def get_one(self, replica_id, export_location_id):
         ctx = api.context()
-        ctx.can('share_replica_export_location:show')
+        ctx.can(policy.SHARE_REPLICA_EXPORT_LOCATION_SHOW)
         replica = share_api.get_replica(ctx, replica_id)
         for location in el_views.visible(replica.export_locations,
                                          ctx.is_admin):
@@ -71,7 +72,7 @@ class ShareReplicasController(rest.RestController):
 
     def _rows(self):
         ctx = api.context()
-        ctx.can('share_replica:get_all')
+        ctx.can(policy.SHARE_REPLICA_GET_ALL)
         limit, offset = validation.limit_offset()
         rows = share_api.list_replicas(
             ctx, share_id=pecan.request.GET.get('share_id') or None,
@@ -94,7 +95,7 @@ class ShareReplicasController(rest.RestController):
     @replica_version()
     def get_one(self, replica_id):
         ctx = api.context()
-        ctx.can('share_replica:show')
+        ctx.can(policy.SHARE_REPLICA_SHOW)
         return _show(ctx, replica_id)
 
     @method.expose(202)
@@ -102,7 +103,7 @@ class ShareReplicasController(rest.RestController):
     @validation.schema(schema.create)
     def post(self, *, body=None):
         ctx = api.context()
-        ctx.can('share_replica:create')
+        ctx.can(policy.SHARE_REPLICA_CREATE)
         req = body['share_replica']
         only_host = None
         if microversion.at_least('2.67'):
@@ -123,7 +124,7 @@ class ShareReplicasController(rest.RestController):
     @replica_version()
     def delete(self, replica_id):
         ctx = api.context()
-        ctx.can('share_replica:delete')
+        ctx.can(policy.SHARE_REPLICA_DELETE)
         share_api.delete_replica(ctx, replica_id)
 
     @method.expose(202)
@@ -132,7 +133,7 @@ class ShareReplicasController(rest.RestController):
     def action(self, replica_id, *, body=None):
         ctx = api.context()
         name, argument = next(iter(body.items()))
-        ctx.can(f'share_replica:{name}')
+        ctx.can(policy.ACTIONS[name])
         if name == 'promote':
             validation.validate(schema.promote, argument)
             # quiesce_wait_time (2.75+) is accepted; drivers do not use it.

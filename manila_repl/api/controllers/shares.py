@@ -12,6 +12,8 @@ from manila_repl.api.controllers import share_instances
 from manila_repl.api.schemas import shares as schema
 from manila_repl.api.views import export_locations as el_views
 from manila_repl.api.views import shares as views
+from manila_repl.policies import quota_sets as quota_policy
+from manila_repl.policies import shares as policy
 from manila_repl.share import access_api
 from manila_repl.share import api as share_api
 from manila_repl.share import resize_api
@@ -40,14 +42,14 @@ class ShareExportLocationsController(rest.RestController):
     @method.expose()
     @microversion.api_version('2.9')
     def get_all(self, share_id):
-        api.context().can('share_export_location:index')
+        api.context().can(policy.SHARE_EXPORT_LOCATION_INDEX)
         ctx, version, locations = self._locations(share_id)
         return el_views.index(locations, ctx.is_admin, version)
 
     @method.expose()
     @microversion.api_version('2.9')
     def get_one(self, share_id, export_location_id):
-        api.context().can('share_export_location:show')
+        api.context().can(policy.SHARE_EXPORT_LOCATION_SHOW)
         ctx, version, locations = self._locations(share_id)
         for location in locations:
             if location.uuid == export_location_id:
@@ -67,14 +69,16 @@ def _list_filters(ctx, params):
     if params.get('all_tenants') not in (None, ''):
         all_projects = (validation.bool_param('all_tenants',
                                               params['all_tenants'])
-                        and ctx.can('share:list_all_projects', fatal=False))
+                        and ctx.can(policy.SHARE_LIST_ALL_PROJECTS,
+                                    fatal=False))
     return filters, all_projects
 
 
 def _resize(ctx, share_id, name, argument):
     """extend / shrink: every replica; 202, the work is the manager's."""
     is_extend = name in ('extend', 'os-extend')
-    ctx.can('share:extend' if is_extend else 'share:shrink')
+    ctx.can(quota_policy.SHARE_EXTEND if is_extend
+            else quota_policy.SHARE_SHRINK)
     validation.validate(schema.extend if is_extend else schema.shrink,
                         argument)
     if is_extend:
@@ -101,7 +105,7 @@ class SharesController(rest.RestController):
 
     def _list(self):
         ctx = api.context()
-        ctx.can('share:get_all')
+        ctx.can(policy.SHARE_GET_ALL)
         params = pecan.request.GET
         filters, all_projects = _list_filters(ctx, params)
         limit, offset = validation.limit_offset(params)
@@ -125,7 +129,7 @@ class SharesController(rest.RestController):
     @method.expose()
     def get_one(self, share_id):
         ctx = api.context()
-        ctx.can('share:get')
+        ctx.can(policy.SHARE_GET)
         share = share_api.get_share(ctx, share_id)
         return views.show(pecan.request, share, ctx.is_admin,
                           microversion.current(),
@@ -135,7 +139,7 @@ class SharesController(rest.RestController):
     @validation.schema(schema.create)
     def post(self, *, body=None):
         ctx = api.context()
-        ctx.can('share:create')
+        ctx.can(policy.SHARE_CREATE)
         req = body['share']
         size = int(str(req['size']).strip())
         if not 1 <= size <= schema.MAX_SIZE_GB:
@@ -176,7 +180,7 @@ class SharesController(rest.RestController):
     @method.expose(202)
     def delete(self, share_id):
         ctx = api.context()
-        ctx.can('share:delete')
+        ctx.can(policy.SHARE_DELETE)
         share_api.delete_share(ctx, share_id)
 
     @method.expose(202)
@@ -195,10 +199,10 @@ class SharesController(rest.RestController):
         if name in schema.RESIZE_ACTIONS:
             return _resize(ctx, share_id, name, argument or {})
         if name in ('reset_status', 'os-reset_status'):
-            ctx.can('share:reset_status')
+            ctx.can(policy.SHARE_RESET_STATUS)
             validation.validate(schema.reset_status, argument)
             share_api.reset_share_status(ctx, share_id, argument['status'])
         elif name in ('force_delete', 'os-force_delete'):
-            ctx.can('share:force_delete')
+            ctx.can(policy.SHARE_FORCE_DELETE)
             share_api.delete_share(ctx, share_id, force=True)
 

@@ -37,6 +37,56 @@ def test_v2_versions_document(client):
         assert response.json['versions'][0]['id'] == 'v2.0'
 
 
+def test_root_document_skips_negotiation(client):
+    for version in ('2.0.1', '9.9', 'junk'):
+        response = client.app.get(
+            '/', headers={'X-OpenStack-Manila-API-Version': version},
+            status=300)
+        assert 'X-OpenStack-Manila-API-Version' not in response.headers
+        assert 'Vary' not in response.headers
+
+
+def test_v2_document_negotiates(client):
+    """As manila-tempest-plugin's test_microversions_v2_*: /v2 and /v2/
+    echo the version asked (2.0 when none), refuse a malformed one (400)
+    and one we do not serve (406)."""
+    for path in ('/v2', '/v2/'):
+        for asked, echoed in ((None, '2.0'), ('2.0', '2.0'),
+                              ('2.95', '2.95'), ('latest', '2.95')):
+            headers = ({'X-OpenStack-Manila-API-Version': asked}
+                       if asked else {})
+            response = client.app.get(path, headers=headers, status=200)
+            assert response.headers['X-OpenStack-Manila-API-Version'] == \
+                echoed
+            assert response.headers['Vary'] == \
+                'X-OpenStack-Manila-API-Version'
+            (version,) = response.json['versions']
+            assert version['min_version'] == '2.0'
+        assert_fault(client.app.get(path, headers={
+            'X-OpenStack-Manila-API-Version': '2.0.1'}, status=400),
+            400, 'badRequest')
+        assert_fault(client.app.get(path, headers={
+            'X-OpenStack-Manila-API-Version': '3.1'}, status=406),
+            406, 'computeFault')
+
+
+def test_errors_carry_the_version(client):
+    """Faults echo the negotiated version too, and every response under
+    /v2 says it varies with the version header."""
+    for response in (
+            client.get('/v2/shares/nope', version='2.40', status=404),
+            client.put('/v2/shares', {}, version='2.40', status=405),
+            client.post('/v2/shares', {'share': {}}, version='2.40',
+                        status=400),
+            client.get('/v2/services', version='2.40', roles='member',
+                       status=403)):
+        assert response.headers['X-OpenStack-Manila-API-Version'] == '2.40'
+        assert response.headers['Vary'] == 'X-OpenStack-Manila-API-Version'
+    refused = client.get('/v2/types', version='2.x', status=400)
+    assert 'X-OpenStack-Manila-API-Version' not in refused.headers
+    assert refused.headers['Vary'] == 'X-OpenStack-Manila-API-Version'
+
+
 def test_version_echo_and_vary(client):
     response = client.get('/v2/types', version='2.40')
     assert response.headers['X-OpenStack-Manila-API-Version'] == '2.40'
