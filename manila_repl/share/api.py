@@ -19,6 +19,7 @@ from manila_repl.db import models
 from manila_repl.db import session
 from manila_repl import exception
 from manila_repl import quotas
+from manila_repl.scheduler.filters import availability_zone as az_filter
 from manila_repl.scheduler import rpcapi as scheduler_rpcapi
 from manila_repl.share import rpcapi as share_rpcapi
 
@@ -173,7 +174,7 @@ def create_share(context, size, share_proto, share_type, name=None,
     ``share_type`` is a models.ShareType (already resolved, or None).
     """
     if availability_zone:
-        _check_availability_zone(availability_zone)
+        _check_availability_zone(availability_zone, share_type)
     extra_specs = ({e.spec_key: e.spec_value for e in share_type.extra_specs}
                    if share_type else {})
     replication_type = extra_specs.get('replication_type')
@@ -314,22 +315,39 @@ def get_replica_row(context, replica_id):
     return row
 
 
-def _check_availability_zone(name):
-    with session.reader() as r:
-        found = r.scalar(sa.select(models.AvailabilityZone.id).where(
-            models.AvailabilityZone.name == name))
+def _check_availability_zone(name, share_type=None, what='share', s=None):
+    """The zone must exist, and be one the share type's
+    ``availability_zones`` extra spec allows when it names some (400)."""
+    query = sa.select(models.AvailabilityZone.id).where(
+        models.AvailabilityZone.name == name)
+    if s is not None:
+        found = s.scalar(query)
+    else:
+        with session.reader() as r:
+            found = r.scalar(query)
     if found is None:
         raise exception.InvalidInput(
             reason='availability zone %s does not exist' % name)
+    if share_type is None:
+        return
+    allowed = az_filter.type_zones(
+        {e.spec_key: e.spec_value for e in share_type.extra_specs})
+    if allowed and name not in allowed:
+        raise exception.InvalidInput(
+            reason='a %s of share type %s cannot be created in availability '
+                   'zone %s: the type allows only %s' % (
+                       what, share_type.name, name,
+                       ', '.join(sorted(allowed))))
 
 
 def create_replica(context, share_id, availability_zone=None,
                    only_host=None):
     """Record a new replica (creating/out_of_sync) and ask the scheduler."""
-    if availability_zone:
-        _check_availability_zone(availability_zone)
     with session.transaction() as s:
         share = get_share(context, share_id, s)
+        if availability_zone:
+            _check_availability_zone(availability_zone, share.share_type,
+                                     what='replica', s=s)
         if not share.replication_type:
             raise exception.InvalidInput(
                 reason='share %s has no replication_type: its share type '

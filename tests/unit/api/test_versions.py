@@ -154,6 +154,39 @@ def test_project_id_in_path(client, db):
     assert_fault(client.get('/v2/p1', status=404), 404, 'itemNotFound')
 
 
+def test_project_in_path_must_be_the_callers(client, db):
+    """Manila answers 400 to /v2/{project_id}/... naming another project
+    than the token's, an administrator's too."""
+    type_id = db.share_type()
+    for path in ('/v2/p2/types', f'/v2/p2/types/{type_id}',
+                 '/v2/p2/shares/detail', '/v2/p2/share-replicas'):
+        message = assert_fault(client.get(path, status=400), 400,
+                               'badRequest')
+        assert 'p2' in message
+    assert_fault(client.get('/v2/p2/shares', roles='member', status=400),
+                 400, 'badRequest')
+    client.get('/v2/p2/types', project='p2')
+
+
+def test_unserved_collections_501(client):
+    """Manila's collections this service does not serve say so (501),
+    on every method, with or without a project id; not 404."""
+    for verb, path in (('get', '/v2/share-networks'),
+                       ('get', '/v2/share-networks/detail'),
+                       ('get', '/v2/p1/share-servers'),
+                       ('delete', '/v2/p1/security-services/x'),
+                       ('get', '/v2/share-groups/x/y'),
+                       ('get', '/v2/share-transfers'),
+                       ('get', '/v2/resource-locks?resource_id=x')):
+        message = assert_fault(getattr(client, verb)(path, status=501),
+                               501, 'notImplemented')
+        assert 'not supported by this service' in message
+    message = assert_fault(client.post('/v2/share-networks', {
+        'share_network': {'name': 'n'}}, status=501), 501, 'notImplemented')
+    assert 'Share networks' in message
+    assert 'driver_handles_share_servers=False' in message
+
+
 def test_unknown_path_404(client):
     for path in ('/v2/bogus', '/v2/p1/bogus/x', '/v3/', '/v2/shares/a/b/c'):
         assert_fault(client.get(path, status=404), 404, 'itemNotFound')
