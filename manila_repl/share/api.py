@@ -15,6 +15,7 @@ from sqlalchemy import orm
 
 from manila_repl.api import bus
 from manila_repl import constants as c
+from manila_repl.db import listing
 from manila_repl.db import models
 from manila_repl.db import session
 from manila_repl import exception
@@ -141,31 +142,6 @@ def get_share(context, share_id, s=None):
     return share
 
 
-def list_shares(context, filters=None, limit=None, offset=None,
-                all_projects=False):
-    """Shares with their instances, newest first."""
-    filters = filters or {}
-    query = sa.select(Share)
-    if not (context.is_admin and all_projects):
-        query = query.where(Share.project_id == context.project_id)
-    if filters.get('name'):
-        query = query.where(Share.display_name == filters['name'])
-    if filters.get('share_type_id'):
-        query = query.where(Share.share_type_id == filters['share_type_id'])
-    query = query.order_by(Share.created_at.desc(), Share.id)
-    if offset:
-        query = query.offset(offset)
-    if limit:
-        query = query.limit(limit)
-    with session.reader() as r:
-        shares = r.scalars(query).all()
-    status = filters.get('status')
-    if status:
-        shares = [x for x in shares
-                  if _primary(x) and _primary(x).status == status]
-    return shares
-
-
 def create_share(context, size, share_proto, share_type, name=None,
                  description=None, availability_zone=None, metadata=None,
                  is_public=False):
@@ -256,33 +232,6 @@ def reset_share_status(context, share_id, status):
 
 # -- replicas -------------------------------------------------------------
 
-_REPLICA_COLUMNS = (
-    Instance.id, Instance.share_id, Instance.status, Instance.replica_state,
-    Instance.host, Instance.availability_zone,
-    Instance.cast_rules_to_readonly, Instance.created_at,
-    Instance.updated_at, Instance.last_sync_at, Instance.status_message)
-
-
-def list_replicas(context, share_id=None, limit=None, offset=None):
-    """Replica rows (narrow columns, one query), oldest first.
-
-    Only instances of replicated shares are replicas.
-    """
-    query = (sa.select(*_REPLICA_COLUMNS)
-             .join(Share, Share.id == Instance.share_id)
-             .where(Share.replication_type.is_not(None)))
-    query = _visible(context, query)
-    if share_id:
-        query = query.where(Instance.share_id == share_id)
-    query = query.order_by(Instance.created_at, Instance.id)
-    if offset:
-        query = query.offset(offset)
-    if limit:
-        query = query.limit(limit)
-    with session.reader() as r:
-        return r.execute(query).mappings().all()
-
-
 def get_replica(context, replica_id, s=None):
     """The replica's instance (ORM, with its share and export locations)."""
     query = _visible(context, sa.select(Instance)
@@ -301,13 +250,11 @@ def get_replica(context, replica_id, s=None):
 
 
 def get_replica_row(context, replica_id):
-    """The replica as one list_replicas row (narrow columns, one query):
+    """The replica as one db.listing.replicas row (narrow columns, one query):
     what showing it needs, without get_replica's share, sibling and export
     location loads."""
-    query = _visible(context, sa.select(*_REPLICA_COLUMNS)
-                     .join(Share, Share.id == Instance.share_id)
-                     .where(Instance.id == replica_id,
-                            Share.replication_type.is_not(None)))
+    query = _visible(context, listing.replica_query().where(
+        Instance.id == replica_id))
     with session.reader() as r:
         row = r.execute(query).mappings().first()
     if row is None:

@@ -6,6 +6,7 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from manila_repl import constants as c
+from manila_repl.db import listing
 from manila_repl.db import models
 from manila_repl.db import session
 from manila_repl import exception
@@ -18,10 +19,10 @@ Snapshot = models.ShareSnapshot
 SnapshotInstance = models.ShareSnapshotInstance
 
 #: Worst first: the status the API shows is the worst over the instances
-#: on active and in_sync replicas.
-_SEVERITY = (c.STATUS_ERROR_DELETING, c.STATUS_ERROR, c.STATUS_DELETING,
-             c.STATUS_CREATING, c.STATUS_AVAILABLE)
-_COUNTED = (c.REPLICA_STATE_ACTIVE, c.REPLICA_STATE_IN_SYNC, None)
+#: on active and in_sync replicas (db.listing filters and sorts by the
+#: same in SQL).
+_SEVERITY = listing.SNAPSHOT_SEVERITY
+_COUNTED = listing.SNAPSHOT_COUNTED
 SNAPSHOT_STATUSES = (c.STATUS_CREATING, c.STATUS_AVAILABLE,
                      c.STATUS_DELETING, c.STATUS_ERROR,
                      c.STATUS_ERROR_DELETING)
@@ -107,32 +108,11 @@ def get_snapshot(context, snapshot_id):
         return _with_status(r, [_get_row(context, snapshot_id, r)])[0]
 
 
-def list_snapshots(context, filters=None, limit=None, offset=None,
-                   all_projects=False):
-    """Snapshot dicts, newest first (status filter on the aggregate)."""
-    filters = filters or {}
-    query = sa.select(Snapshot)
-    if not (context.is_admin and all_projects):
-        query = query.where(Snapshot.project_id == context.project_id)
-    if filters.get('name'):
-        query = query.where(Snapshot.display_name == filters['name'])
-    if filters.get('share_id'):
-        query = query.where(Snapshot.share_id == filters['share_id'])
-    query = query.order_by(Snapshot.created_at.desc(), Snapshot.id)
-    status = filters.get('status')
-    if not status:
-        if offset:
-            query = query.offset(offset)
-        if limit:
-            query = query.limit(limit)
+def list_snapshots(request):
+    """(snapshot dicts, count or None) for a db.listing.Listing."""
     with session.reader() as r:
-        result = _with_status(r, r.scalars(query).all())
-    if status:
-        result = [x for x in result if x['status'] == status]
-        result = result[offset or 0:]
-        if limit:
-            result = result[:limit]
-    return result
+        rows, count = listing.snapshots(request, r)
+        return _with_status(r, rows), count
 
 
 def _snapshot_support(s, share):

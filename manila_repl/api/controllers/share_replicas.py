@@ -5,10 +5,12 @@ import pecan
 from pecan import rest
 
 from manila_repl import api, exception
+from manila_repl.api import listing as list_params
 from manila_repl.api import method, microversion, validation
 from manila_repl.api.schemas import share_replicas as schema
 from manila_repl.api.views import export_locations as el_views
 from manila_repl.api.views import share_replicas as views
+from manila_repl.db import listing
 from manila_repl.policies import share_replicas as policy
 from manila_repl.share import api as share_api
 
@@ -29,7 +31,7 @@ _ROW_KEYS = ('id', 'share_id', 'status', 'replica_state', 'host',
 
 
 def _row(instance):
-    """An ORM instance as the mapping list_replicas rows are."""
+    """An ORM instance as the mapping db.listing.replicas rows are."""
     return {key: getattr(instance, key) for key in _ROW_KEYS}
 
 
@@ -73,10 +75,7 @@ class ShareReplicasController(rest.RestController):
     def _rows(self):
         ctx = api.context()
         ctx.can(policy.SHARE_REPLICA_GET_ALL)
-        limit, offset = validation.limit_offset()
-        rows = share_api.list_replicas(
-            ctx, share_id=pecan.request.GET.get('share_id') or None,
-            limit=limit, offset=offset)
+        rows = listing.replicas(list_params.from_request(ctx, 'replicas'))
         return ctx, rows
 
     @method.expose()

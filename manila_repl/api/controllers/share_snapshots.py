@@ -5,24 +5,12 @@ import pecan
 from pecan import rest
 
 from manila_repl import api, exception
+from manila_repl.api import listing as list_params
 from manila_repl.api import method, microversion, validation
 from manila_repl.api.schemas import share_snapshots as schema
 from manila_repl.api.views import share_snapshots as views
 from manila_repl.policies import share_snapshots as policy
-from manila_repl.policies import shares as share_policy
 from manila_repl.share import snapshot_api
-
-
-def _filters(ctx, params):
-    filters = {key: params[key] for key in ('name', 'status', 'share_id')
-               if params.get(key)}
-    all_projects = False
-    if params.get('all_tenants') not in (None, ''):
-        all_projects = (validation.bool_param('all_tenants',
-                                              params['all_tenants'])
-                        and ctx.can(share_policy.SHARE_LIST_ALL_PROJECTS,
-                                    fatal=False))
-    return filters, all_projects
 
 
 def _names(req):
@@ -45,23 +33,20 @@ class SnapshotsController(rest.RestController):
     def _list(self):
         ctx = api.context()
         ctx.can(policy.SHARE_SNAPSHOT_GET_ALL_SNAPSHOTS)
-        params = pecan.request.GET
-        limit, offset = validation.limit_offset()
-        filters, all_projects = _filters(ctx, params)
-        return ctx, snapshot_api.list_snapshots(
-            ctx, filters, limit=limit, offset=offset,
-            all_projects=all_projects)
+        snapshots, count = snapshot_api.list_snapshots(
+            list_params.from_request(ctx, 'snapshots'))
+        return ctx, snapshots, count
 
     @method.expose()
     def get_all(self):
-        _ctx, snapshots = self._list()
-        return views.summary_list(pecan.request, snapshots)
+        _ctx, snapshots, count = self._list()
+        return views.summary_list(pecan.request, snapshots, count)
 
     @method.expose()
     def detail(self):
-        ctx, snapshots = self._list()
+        ctx, snapshots, count = self._list()
         return views.detail_list(pecan.request, snapshots, ctx.is_admin,
-                                 microversion.current())
+                                 microversion.current(), count)
 
     @method.expose()
     def get_one(self, snapshot_id):

@@ -6,12 +6,14 @@ from oslo_utils import strutils
 from pecan import rest
 
 from manila_repl import api, exception, share_types
+from manila_repl.api import listing as list_params
 from manila_repl.api import method, microversion, validation
 from manila_repl.api.controllers import share_access_rules as access
 from manila_repl.api.controllers import share_instances
 from manila_repl.api.schemas import shares as schema
 from manila_repl.api.views import export_locations as el_views
 from manila_repl.api.views import shares as views
+from manila_repl.db import listing
 from manila_repl.policies import quota_sets as quota_policy
 from manila_repl.policies import shares as policy
 from manila_repl.share import access_api
@@ -57,23 +59,6 @@ class ShareExportLocationsController(rest.RestController):
         raise exception.ExportLocationNotFound(uuid=export_location_id)
 
 
-def _list_filters(ctx, params):
-    filters = {}
-    for key in ('name', 'status', 'share_type_id'):
-        if params.get(key):
-            filters[key] = params[key]
-    if params.get('share_type'):
-        filters['share_type_id'] = share_types.get_by_name_or_id(
-            params['share_type']).id
-    all_projects = False
-    if params.get('all_tenants') not in (None, ''):
-        all_projects = (validation.bool_param('all_tenants',
-                                              params['all_tenants'])
-                        and ctx.can(policy.SHARE_LIST_ALL_PROJECTS,
-                                    fatal=False))
-    return filters, all_projects
-
-
 def _resize(ctx, share_id, name, argument):
     """extend / shrink: every replica; 202, the work is the manager's."""
     is_extend = name in ('extend', 'os-extend')
@@ -106,25 +91,22 @@ class SharesController(rest.RestController):
     def _list(self):
         ctx = api.context()
         ctx.can(policy.SHARE_GET_ALL)
-        params = pecan.request.GET
-        filters, all_projects = _list_filters(ctx, params)
-        limit, offset = validation.limit_offset(params)
-        return ctx, share_api.list_shares(
-            ctx, filters=filters, limit=limit, offset=offset,
-            all_projects=all_projects)
+        shares, count = listing.shares(list_params.from_request(ctx,
+                                                                'shares'))
+        return ctx, shares, count
 
     @method.expose()
     def get_all(self):
-        _ctx, shares = self._list()
-        return views.summary_list(pecan.request, shares)
+        _ctx, shares, count = self._list()
+        return views.summary_list(pecan.request, shares, count)
 
     @method.expose()
     def detail(self):
-        ctx, shares = self._list()
+        ctx, shares, count = self._list()
         return views.detail_list(pecan.request, shares, ctx.is_admin,
                                  microversion.current(),
                                  access_api.rules_status(
-                                     s.id for s in shares))
+                                     s.id for s in shares), count)
 
     @method.expose()
     def get_one(self, share_id):
