@@ -148,31 +148,50 @@ def create_share(context, size, share_proto, share_type, name=None,
     """Record the share and its first instance, then ask the scheduler.
 
     ``share_type`` is a models.ShareType (already resolved, or None).
+    (A share from a snapshot: snapshot_api.create_share_from_snapshot.)
     """
     if availability_zone:
         _check_availability_zone(availability_zone, share_type)
+    with session.transaction() as s:
+        share_id, instance_id = record_share(
+            s, context, size, share_proto, share_type, name=name,
+            description=description, availability_zone=availability_zone,
+            metadata=metadata, is_public=is_public)
+    return schedule_share(context, share_id, instance_id)
+
+
+def record_share(s, context, size, share_proto, share_type, name=None,
+                 description=None, availability_zone=None, metadata=None,
+                 is_public=False, snapshot_id=None):
+    """Add a share and its first instance (``creating``) in ``s``, within
+    the project's quotas. :returns: (share id, instance id)."""
     extra_specs = ({e.spec_key: e.spec_value for e in share_type.extra_specs}
                    if share_type else {})
     replication_type = extra_specs.get('replication_type')
-    with session.transaction() as s:
-        share = Share(project_id=context.project_id,
-                      user_id=context.user_id or context.project_id,
-                      display_name=name, display_description=description,
-                      size=size, share_proto=share_proto.upper(),
-                      share_type_id=share_type.id if share_type else None,
-                      replication_type=replication_type,
-                      is_public=bool(is_public), metadata_=metadata or {})
-        s.add(share)
-        s.flush()
-        instance = Instance(
-            share_id=share.id, status=c.STATUS_CREATING,
-            availability_zone=availability_zone,
-            replica_state=(c.REPLICA_STATE_ACTIVE if replication_type
-                           else None))
-        s.add(instance)
-        s.flush()
-        quotas.check_share(s, share)
-        share_id, instance_id = share.id, instance.id
+    share = Share(project_id=context.project_id,
+                  user_id=context.user_id or context.project_id,
+                  display_name=name, display_description=description,
+                  size=size, share_proto=share_proto.upper(),
+                  share_type_id=share_type.id if share_type else None,
+                  replication_type=replication_type,
+                  is_public=bool(is_public), metadata_=metadata or {},
+                  snapshot_id=snapshot_id)
+    s.add(share)
+    s.flush()
+    instance = Instance(
+        share_id=share.id, status=c.STATUS_CREATING,
+        availability_zone=availability_zone,
+        replica_state=(c.REPLICA_STATE_ACTIVE if replication_type
+                       else None))
+    s.add(instance)
+    s.flush()
+    quotas.check_share(s, share)
+    return share.id, instance.id
+
+
+def schedule_share(context, share_id, instance_id):
+    """Ask the scheduler to place a recorded share (undone if the bus
+    refuses). :returns: the share."""
     cast(lambda: _scheduler_rpc().create_share_instance(context,
                                                         instance_id),
          _remove_instance(instance_id, with_share=share_id),

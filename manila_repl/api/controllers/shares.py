@@ -19,6 +19,7 @@ from manila_repl.policies import shares as policy
 from manila_repl.share import access_api
 from manila_repl.share import api as share_api
 from manila_repl.share import resize_api
+from manila_repl.share import snapshot_api
 
 
 def _export_location_instances(share, version):
@@ -123,14 +124,19 @@ class SharesController(rest.RestController):
         ctx = api.context()
         ctx.can(policy.SHARE_CREATE)
         req = body['share']
-        size = int(str(req['size']).strip())
-        if not 1 <= size <= schema.MAX_SIZE_GB:
+        snapshot_id = req.get('snapshot_id')
+        if not snapshot_id and (req.get('share_proto') is None or
+                                req.get('size') is None):
             raise exception.InvalidInput(
-                reason='share size must be an integer from 1 to %d' %
-                       schema.MAX_SIZE_GB)
-        if req.get('snapshot_id'):
-            raise exception.NotImplementedYet(
-                feature='Creating a share from a snapshot')
+                reason='share_proto and size are required (they may be '
+                       'left out only with a snapshot_id)')
+        size = None
+        if req.get('size') is not None:
+            size = int(str(req['size']).strip())
+            if not 1 <= size <= schema.MAX_SIZE_GB:
+                raise exception.InvalidInput(
+                    reason='share size must be an integer from 1 to %d' %
+                           schema.MAX_SIZE_GB)
         if req.get('share_network_id'):
             raise exception.InvalidInput(
                 reason='share networks are not supported: use a share type '
@@ -149,13 +155,20 @@ class SharesController(rest.RestController):
         is_public = req.get('is_public')
         is_public = (validation.bool_param('is_public', is_public)
                      if is_public is not None else False)
-        share = share_api.create_share(
-            ctx, size, req['share_proto'], share_type,
+        fields = dict(
             name=req.get('name', req.get('display_name')),
             description=req.get('description',
                                 req.get('display_description')),
             availability_zone=req.get('availability_zone') or None,
             metadata=req.get('metadata') or {}, is_public=is_public)
+        if snapshot_id:
+            share = snapshot_api.create_share_from_snapshot(
+                ctx, snapshot_id, size=size,
+                share_proto=req.get('share_proto'), share_type=share_type,
+                **fields)
+        else:
+            share = share_api.create_share(ctx, size, req['share_proto'],
+                                           share_type, **fields)
         return views.show(pecan.request, share, ctx.is_admin,
                           microversion.current())
 
