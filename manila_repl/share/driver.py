@@ -120,9 +120,13 @@ class ReplicationMixin(abc.ABC):
         when the old active's backend is broken or unreachable.
 
         :returns: a list with one dict per instance of the share,
-            ``{"id", "replica_state", "export_locations" (optional)}``:
-            ``active`` for the new one; for the old active ``out_of_sync``
-            if it could be demoted cleanly, ``error`` if unreachable.
+            ``{"id", "replica_state", "export_locations" (optional),
+            "message" (optional)}``: ``active`` for the new one; for the
+            old active ``out_of_sync`` if it could be demoted cleanly,
+            ``error`` if unreachable or its final sync failed. An
+            instance in ``error`` gets ``message`` as its status message
+            (at once, in the promote's transaction); without one, the
+            manager says it could not be reached.
         :raises: ShareDriverError if the new replica itself cannot be made
             active; every instance then keeps its previous state.
         """

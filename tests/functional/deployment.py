@@ -96,7 +96,9 @@ class Deployment:
     process, over a real transport and database."""
 
     def __init__(self, tmp, transport_url, db_url, interval=1,
-                 backends=None):
+                 backends=None, extra_config=None):
+        """``extra_config``: more config text (its own sections), in a
+        file every process reads after the common one."""
         self.tmp = str(tmp)
         os.makedirs(self.tmp, exist_ok=True)
         self.backends = tuple(backends) if backends else BACKENDS
@@ -107,6 +109,11 @@ class Deployment:
                                   self.port, interval, backends))
         self.processes = {}
         base = ['--config-file', self.config]
+        if extra_config:
+            extra = os.path.join(self.tmp, 'extra.conf')
+            with open(extra, 'w') as f:
+                f.write(extra_config)
+            base += ['--config-file', extra]
         self.processes['api'] = Process(
             'api', [script('manila-repl-api')] + base, self._log('api'))
         self.processes['scheduler'] = Process(

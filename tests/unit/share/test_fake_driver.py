@@ -183,6 +183,35 @@ def test_new_active_unreachable_fails_the_promote(drivers, root,
         drivers['az2'].set_active_replica(replicated['r2'])
 
 
+def test_marker_and_gate(drivers, root):
+    """A call says it is inside (with the ids it acts on) and waits while
+    its gate exists: what functional tests synchronise on."""
+    import threading
+    v = make_views(('a1', 'az1', 'active'), ('r2', 'az2', 'out_of_sync'))
+    drivers['az1'].create_share(v['a1'])
+    gate = root / 'az1' / 'gate-add_replica'
+    marker = root / 'az1' / 'inside-add_replica'
+    gate.touch()
+    call = threading.Thread(target=drivers['az1'].add_replica,
+                            args=(v['a1'], v['r2']))
+    call.start()
+    try:
+        deadline = timeutils.utcnow() + datetime.timedelta(seconds=10)
+        while not marker.exists():
+            assert timeutils.utcnow() < deadline, 'no marker'
+            call.join(0.01)
+        assert json.loads(marker.read_text()) == {
+            'ids': ['a1', 'r2'], 'pid': os.getpid()}
+        # Held at the gate: nothing done yet.
+        assert call.is_alive()
+        assert stored(root, 'az2', 'r2') is None
+    finally:
+        gate.unlink()
+        call.join(10)
+    assert not call.is_alive()
+    assert stored(root, 'az2', 'r2')['generation'] == 1
+
+
 def test_injected_failure_at_run_time(drivers, root, replicated):
     inject = root / 'az1' / 'inject.json'
     inject.write_text(json.dumps({'fail': ['update_replica_status']}))
