@@ -54,11 +54,19 @@ def _share_type(name, value):
         return '-'
 
 
-#: query parameter -> (first microversion, filter of db.listing, parser)
-SHARE_FILTERS = {
+#: Shares' and snapshots' names and descriptions (``~``: a substring).
+_NAMES = {
     'name': ('2.0', 'name', _text),
     'display_name': ('2.0', 'name', _text),
     'status': ('2.0', 'status', _text),
+    'name~': ('2.36', 'name~', _text),
+    'description~': ('2.36', 'description~', _text),
+    'description': ('2.36', 'description', _text),
+    'display_description': ('2.36', 'description', _text),
+}
+#: query parameter -> (first microversion, filter of db.listing, parser)
+SHARE_FILTERS = {
+    **_NAMES,
     'share_type_id': ('2.0', 'share_type_id', _text),
     'volume_type_id': ('2.0', 'share_type_id', _text),
     'share_type': ('2.0', 'share_type_id', _share_type),
@@ -72,22 +80,12 @@ SHARE_FILTERS = {
     'share_group_snapshot_id': ('2.31', 'share_group_snapshot_id', _text),
     'export_location_id': ('2.35', 'export_location_id', _text),
     'export_location_path': ('2.35', 'export_location_path', _text),
-    'name~': ('2.36', 'name~', _text),
-    'description~': ('2.36', 'description~', _text),
-    'description': ('2.36', 'description', _text),
-    'display_description': ('2.36', 'description', _text),
     'is_soft_deleted': ('2.69', 'is_soft_deleted', _bool),
 }
 SNAPSHOT_FILTERS = {
-    'name': ('2.0', 'name', _text),
-    'display_name': ('2.0', 'name', _text),
-    'status': ('2.0', 'status', _text),
+    **_NAMES,
     'share_id': ('2.0', 'share_id', _text),
     'size': ('2.0', 'size', _size),
-    'name~': ('2.36', 'name~', _text),
-    'description~': ('2.36', 'description~', _text),
-    'description': ('2.36', 'description', _text),
-    'display_description': ('2.36', 'description', _text),
     'metadata': ('2.73', 'metadata', _pairs),
 }
 REPLICA_FILTERS = {

@@ -67,6 +67,13 @@ def _equal(column):
     return lambda value: column == value
 
 
+def _names(name, description):
+    """Manila's name and description filters of one resource."""
+    return {'name': _equal(name), 'name~': _like(name),
+            'description': _equal(description),
+            'description~': _like(description)}
+
+
 def _metadata(column):
     """``metadata={'k': 'v'}``: every pair present (JSON in SQL)."""
     def clause(pairs):
@@ -119,10 +126,7 @@ def _extra_specs(pairs):
 
 _SHARES = _Resource(
     filters={
-        'name': _equal(Share.display_name),
-        'name~': _like(Share.display_name),
-        'description': _equal(Share.display_description),
-        'description~': _like(Share.display_description),
+        **_names(Share.display_name, Share.display_description),
         'status': lambda value: _primary_has(Instance.status == value),
         'share_type_id': _equal(Share.share_type_id),
         'snapshot_id': _equal(Share.snapshot_id),
@@ -199,10 +203,7 @@ def _snapshot_status(value):
 
 _SNAPSHOTS = _Resource(
     filters={
-        'name': _equal(Snapshot.display_name),
-        'name~': _like(Snapshot.display_name),
-        'description': _equal(Snapshot.display_description),
-        'description~': _like(Snapshot.display_description),
+        **_names(Snapshot.display_name, Snapshot.display_description),
         'status': _snapshot_status,
         'share_id': _equal(Snapshot.share_id),
         'size': _equal(Snapshot.size),

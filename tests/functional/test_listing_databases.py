@@ -2,13 +2,11 @@
 on PostgreSQL and MariaDB: their SQL (JSON metadata, case-insensitive
 substrings, the snapshot status aggregate, ORDER BY a correlated
 subquery) differs from SQLite's."""
-import oslo_messaging
 import pytest
 
-from manila_repl import policies, rpc
 from manila_repl.conf import CONF
-from manila_repl.db import migration, session
 from tests.functional import services
+from tests.unit.api import conftest
 from tests.unit.api import test_listing as cases
 from tests.unit.api.conftest import client, db  # noqa: F401 (fixtures)
 from tests.unit.api.test_listing import shares, snapshots  # noqa: F401
@@ -17,19 +15,10 @@ from tests.unit.api.test_listing import shares, snapshots  # noqa: F401
 @pytest.fixture(scope='module', params=['postgresql', 'mariadb'])
 def database(request):
     with services.database(request.param) as url:
-        CONF([], project='manila-repl', default_config_files=[])
-        CONF.set_override('connection', url, group='database')
-        oslo_messaging.get_rpc_transport(CONF, url='fake://')
-        CONF.set_override('transport_url', 'fake://')
-        session.reset()
-        rpc.reset()
-        policies.reset()
-        migration.upgrade()
         try:
-            yield
+            with conftest.migrated(url):
+                yield
         finally:
-            session.reset()
-            rpc.reset()
             CONF.clear_override('connection', group='database')
 
 

@@ -9,7 +9,6 @@ from manila_repl import constants as c
 from manila_repl import context as ctx_mod
 from manila_repl import exception
 from manila_repl.db import models, session
-from manila_repl.scheduler import manager as scheduler_manager
 from manila_repl.share import instance_db, lifecycle, replication
 from manila_repl.share import snapshot_api, snapshots
 from tests.unit.db import fixtures
@@ -28,11 +27,7 @@ def no_cast(monkeypatch):
 
 @pytest.fixture
 def scheduler(drivers):
-    manager = scheduler_manager.SchedulerManager()
-    for name, driver in drivers.items():
-        manager.update_service_capabilities(
-            ADMIN, fixtures.backend_host(name), fixtures.stats(driver))
-    return manager
+    return fixtures.scheduler_of(drivers)
 
 
 @pytest.fixture
