@@ -181,6 +181,11 @@ def test_project_in_the_path(stack, resources):
     _fault(outsider.get('/%s/shares/%s' % (alpha, share)), 400)
     _fault(outsider.get('/%s/shares/%s' % (beta, share)), 404)
     _fault(outsider.delete('/%s/shares/%s' % (alpha, share)), 400)
+    # all_tenants and project_id list other projects for an admin only.
+    query = '/shares/detail?all_tenants=1&project_id=%s' % alpha
+    assert _ok(outsider.get(query))['shares'] == []
+    assert [x['id'] for x in _ok(stack.client('beta', 'admin').get(query))[
+        'shares']] == [share]
     # Resources Manila has and this service does not serve: 501 with a
     # reason, with or without the project in the path.
     for path in ('/share-networks', '/%s/share-networks/detail' % beta):
