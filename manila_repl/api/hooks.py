@@ -74,6 +74,9 @@ class FaultHook(hooks.PecanHook):
         if response is None:
             # Not ours: the FaultWrapper middleware logs it and answers 500.
             return None
-        if response.status_int >= 500:
+        if response.status_int == 501:
+            # A feature this service does not have: the caller's choice.
+            LOG.info('Request refused: %s', exc)
+        elif response.status_int >= 500:
             LOG.error('Request failed: %s', exc)
         return response
