@@ -15,6 +15,7 @@ from manila_repl import constants as c
 from manila_repl import context as ctx_mod
 from manila_repl.db import models
 from manila_repl.db import session
+from manila_repl.db import snapshot_source
 from manila_repl import exception
 from manila_repl.scheduler import filter_scheduler
 from manila_repl.scheduler import host_state
@@ -30,22 +31,24 @@ Instance = models.ShareInstance
 UNPLACED_GRACE = 60
 
 
-def _load(instance_id):
+def _load(instance_id, r=None):
     """(the instance's InstanceRow, its siblings, its share's extra specs)
     when it still waits for placement (creating, no host), else None.
-    Three narrow statements."""
-    with session.reader() as r:
-        share_id = instance_db.share_of(instance_id, r)
-        loaded = share_id and instance_db.share_instances(r, share_id)
-        if not loaded:
-            return None
-        share, instances, _views = loaded
-        instance = next((i for i in instances if i.id == instance_id), None)
-        if instance is None or instance.status != c.STATUS_CREATING or \
-                instance.host:
-            return None
-        return (instance, instances,
-                share_types.extra_specs_of(r, share.share_type_id))
+    Four narrow statements."""
+    if r is None:
+        with session.reader() as r:
+            return _load(instance_id, r)
+    share_id = instance_db.share_of(instance_id, r)
+    loaded = share_id and instance_db.share_instances(r, share_id)
+    if not loaded:
+        return None
+    share, instances, _views = loaded
+    instance = next((i for i in instances if i.id == instance_id), None)
+    if instance is None or instance.status != c.STATUS_CREATING or \
+            instance.host:
+        return None
+    return (instance, instances,
+            share_types.extra_specs_of(r, share.share_type_id))
 
 
 def _fail(instance_id, message):
@@ -135,14 +138,25 @@ class SchedulerManager:
         return sorted(pools, key=lambda p: p['name'])
 
     def create_share_instance(self, context, instance_id):
-        loaded = _load(instance_id)
-        if loaded is None:
-            LOG.info('Instance %s needs no placement', instance_id)
-            return
-        instance, _instances, extra_specs = loaded
-        spec = RequestSpec(size=instance.share.size, extra_specs=extra_specs,
+        with session.reader() as r:
+            loaded = _load(instance_id, r)
+            if loaded is None:
+                LOG.info('Instance %s needs no placement', instance_id)
+                return
+            instance, _instances, extra_specs = loaded
+            share = instance.share
+            source = (snapshot_source.on_active(r, share.snapshot_id)
+                      if share.snapshot_id else None)
+        spec = RequestSpec(size=share.size, extra_specs=extra_specs,
                            availability_zone=instance.availability_zone,
-                           share_id=instance.share_id)
+                           share_id=share.id,
+                           # A share from a snapshot: where its data is.
+                           only_host=source.backend if source else None)
+        if share.snapshot_id and (source is None or not source.host):
+            _fail(instance_id, 'No valid host was found. Snapshot %s has no '
+                               'copy on the active replica of its share.' %
+                  share.snapshot_id)
+            return
         try:
             pool = self.scheduler.select(spec)
         except exception.NoValidHost as e:

@@ -240,6 +240,18 @@ def update_access(driver, share_id, instance_ids=None):
     return done
 
 
+def fail_pending(share_id):
+    """Every rule of the share still being applied or denied reads
+    ``error``, without the driver: the manager that owns them is down
+    (dead_owners.py). A failed deny can be asked again."""
+    instances = sa.select(Instance.id).where(Instance.share_id == share_id)
+    retry.transaction(lambda s: s.execute(
+        sa.update(Map)
+        .where(Map.share_instance_id.in_(instances),
+               Map.state.in_(PENDING))
+        .values(state=ERROR, updated_at=timeutils.utcnow())))
+
+
 def add_instance_maps(instance_id, share_id):
     """Map rows (queued_to_apply) on ``instance_id`` for every rule of its
     share ``share_id`` not being denied that has none there yet."""

@@ -30,6 +30,8 @@ class ShareRow:
     task_instance_id: str | None
     task_size: int | None
     share_type_id: str | None
+    #: The snapshot a share was created from (None: an empty share).
+    snapshot_id: str | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,7 +49,7 @@ class InstanceRow:
 _SHARE_COLUMNS = (Share.id, Share.size, Share.share_proto,
                   Share.replication_type, Share.task_state,
                   Share.task_instance_id, Share.task_size,
-                  Share.share_type_id)
+                  Share.share_type_id, Share.snapshot_id)
 _INSTANCE_COLUMNS = (Instance.id, Instance.share_id, Instance.host,
                      Instance.availability_zone, Instance.status,
                      Instance.replica_state, Instance.status_message,

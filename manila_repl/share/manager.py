@@ -2,7 +2,8 @@
 
 One manager per enabled backend, serving as ``<host>@<backend>``; the work
 itself is in lifecycle.py, replication.py, replica_status.py, recovery.py
-(at start) and sweep.py (periodic: pending work no live manager is on).
+(at start), sweep.py (periodic: pending work no live manager is on) and
+dead_owners.py (periodic: pending work whose owner's service is down).
 """
 from oslo_log import log as logging
 import oslo_messaging as messaging
@@ -13,7 +14,9 @@ from manila_repl.conf import CONF
 from manila_repl import context as ctx_mod
 from manila_repl import coordination
 from manila_repl.scheduler import rpcapi as scheduler_rpcapi
+from manila_repl import service
 from manila_repl.share import access
+from manila_repl.share import dead_owners
 from manila_repl.share import instance_db
 from manila_repl.share import lifecycle
 from manila_repl.share import recovery
@@ -49,6 +52,9 @@ class ShareManager:
         self.driver = load_driver(backend_name)
         self.scheduler_rpcapi = scheduler_rpcapi.SchedulerAPI()
         self.driver_ready = False
+        # Kept by the service: dead_owners.py judges others down only
+        # while our own heartbeats go through.
+        self.heartbeats = service.Heartbeats()
 
     # -- service hooks -----------------------------------------------------
     @property
@@ -99,6 +105,7 @@ class ShareManager:
         if not self.driver_ready:
             return
         sweep.run(self.driver, self.host, CONF.share.pending_work_min_age)
+        dead_owners.run(self.driver, self.host, self.heartbeats)
 
     def publish_stats(self):
         if not self.driver_ready:

@@ -181,8 +181,9 @@ def test_create_replica(world, share):
         'post', '/share-replicas', {'share_replica': {
             'share_id': share['id'], 'availability_zone': 'az3'}})
     replica_id = response.json['share_replica']['id']
-    # zone, share, guard, instances, INSERT, quota lock, limits and usage
-    assert cost == (7, 1)
+    # share, zone, the type's zones, guard, instances, INSERT, quota lock,
+    # limits and usage
+    assert cost == (8, 1)
     assert [m[:3] for m in sent] == [
         (rpc.SCHEDULER_TOPIC, None, 'create_replica')]
     world.bus.sent = sent
@@ -243,7 +244,7 @@ def test_costs_do_not_grow_with_the_table(world, share, rows):
     _response, cost, world.bus.sent = world.request(
         'post', '/share-replicas', {'share_replica': {
             'share_id': share['id'], 'availability_zone': 'az3'}})
-    assert cost == (7, 1)
+    assert cost == (8, 1)
     assert [cost for _d, _m, cost in world.deliver()] == [(5, 2), (13, 6)]
     _response, cost, _sent = world.request('get', '/share-replicas/detail')
     assert cost == (1, 1)
