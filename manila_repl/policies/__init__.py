@@ -4,10 +4,12 @@
 oslopolicy-sample-generator); ``authorize()`` is what
 ``RequestContext.can()`` calls.
 """
+import inspect
 import itertools
 import threading
 import time
 
+from oslo_policy import _checks
 from oslo_policy import policy
 
 from manila_repl import exception
@@ -36,6 +38,35 @@ _enforcer = None
 
 #: Seconds between two looks for a changed policy file.
 RELOAD_CHECK_INTERVAL = 1.0
+
+
+_argspecs = {}
+
+
+def _cached_getfullargspec(func):
+    """inspect.getfullargspec, memoized by function.
+
+    oslo.policy inspects every check's ``__call__`` each time it evaluates
+    it (to know whether it takes the rule name): 4 inspections and ~8% of
+    a list request's CPU. Check classes never change signature.
+    """
+    key = getattr(func, '__func__', func)
+    spec = _argspecs.get(key)
+    if spec is None:
+        spec = _argspecs[key] = inspect.getfullargspec(func)
+    return spec
+
+
+class _Inspect:
+    """``inspect`` as oslo_policy._checks sees it: the memoized
+    getfullargspec, the rest unchanged."""
+    getfullargspec = staticmethod(_cached_getfullargspec)
+
+    def __getattr__(self, name):
+        return getattr(inspect, name)
+
+
+_checks.inspect = _Inspect()
 
 
 class Enforcer(policy.Enforcer):
