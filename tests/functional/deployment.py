@@ -142,9 +142,9 @@ class Deployment:
             process.start()
         self.api.wait_until_up()
         # Every backend reported its pools (3 share services up).
-        self.api.wait(lambda: len(self.api.get('/scheduler-stats/pools')
-                                  .json()['pools']) == len(self.backends),
-                      'pools of every backend', timeout=30)
+        # The first calls may time out (503) while the scheduler starts.
+        self.api.wait(lambda: self.api.pool_count() == len(self.backends),
+                      'pools of every backend', timeout=90)
 
     @contextlib.contextmanager
     def running(self):
@@ -193,6 +193,12 @@ class ApiClient:
 
     def delete(self, path, **kwargs):
         return self.request('DELETE', path, **kwargs)
+
+    def pool_count(self):
+        """How many pools the scheduler reports; None while it cannot
+        answer (a 503 while it starts, or during a broker outage)."""
+        r = self.get('/scheduler-stats/pools')
+        return len(r.json()['pools']) if r.status_code == 200 else None
 
     def wait_until_up(self, timeout=30):
         def up():
