@@ -124,6 +124,21 @@ class ShareTypeInUse(Invalid):
     message = 'Share type %(share_type_id)s is still in use.'
 
 
+class MethodNotAllowed(ManilaReplException):
+    message = ('Method %(method)s is not allowed on this resource; it '
+               'allows %(allowed)s.')
+    code = 405
+
+    def __init__(self, method, allowed):
+        super().__init__(method=method, allowed=', '.join(allowed))
+        self.headers = {'Allow': ', '.join(allowed)}
+
+
+class RequestTooLarge(ManilaReplException):
+    message = 'The request body is too large.'
+    code = 413
+
+
 class NotImplementedYet(ManilaReplException):
     message = '%(feature)s is not implemented by this service.'
     code = 501

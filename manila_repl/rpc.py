@@ -5,6 +5,7 @@ backend oslo.messaging picks its thread pool executor itself.
 """
 import threading
 
+import kombu.exceptions
 import oslo_messaging as messaging
 
 from manila_repl.conf import CONF
@@ -12,6 +13,11 @@ from manila_repl import context as ctx_mod
 
 SCHEDULER_TOPIC = 'manila-repl-scheduler'
 SHARE_TOPIC = 'manila-repl-share'
+
+#: What sending raises when the message bus cannot be reached (opening a
+#: connection lets kombu's errors through oslo.messaging).
+BUS_ERRORS = (messaging.MessagingException, kombu.exceptions.KombuError,
+              OSError)
 
 _lock = threading.Lock()
 _transport = None

@@ -61,6 +61,10 @@ def extra_specs(share_type):
 
 
 def create(name, specs, is_public=True, description=None):
+    name = (name or '').strip()
+    if not name:
+        raise exception.InvalidInput(
+            reason='a share type name must not be empty or blank')
     specs = {k: spec_value(v) for k, v in (specs or {}).items()}
     validate_extra_specs(specs)
     try:

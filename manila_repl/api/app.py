@@ -1,7 +1,8 @@
 """The WSGI application: pecan, hooks and middleware composed in code.
 
-From the outside in: request id -> fault wrapper -> authentication ->
-pecan (version hook, fault hook -> controllers).
+From the outside in: request id -> request log -> fault wrapper -> body
+size limit -> path and query checks -> authentication -> pecan (input
+hook, version hook, fault hook -> controllers).
 """
 import inspect
 from collections import namedtuple
@@ -36,7 +37,7 @@ def setup_app(conf=None):
     pecan.util._getargspec = _cached_argspec
     app = pecan.make_app(
         'manila_repl.api.controllers.root.RootController',
-        hooks=[hooks.VersionHook(), hooks.FaultHook()],
+        hooks=[hooks.InputHook(), hooks.VersionHook(), hooks.FaultHook()],
         guess_content_type_from_ext=False,
         force_canonical=False,
         debug=False,
@@ -46,5 +47,8 @@ def setup_app(conf=None):
         app = middleware.keystone(app, conf)
     else:
         app = middleware.NoAuth(app)
+    app = middleware.InputChecks(app)
+    app = middleware.BodySizeLimit(app, conf.api.max_request_body_size)
     app = middleware.FaultWrapper(app)
+    app = middleware.RequestLog(app)
     return middleware.RequestId(app)

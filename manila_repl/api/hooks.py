@@ -1,10 +1,28 @@
-"""pecan hooks: the microversion of each request, and error bodies."""
+"""pecan hooks: route and body checks, the microversion of each request,
+and error bodies."""
+import webob.exc
 from oslo_log import log as logging
 from pecan import hooks
 
-from manila_repl.api import faults, microversion, middleware
+from manila_repl.api import faults, microversion, middleware, routes
+from manila_repl.api import validation
 
 LOG = logging.getLogger(__name__)
+
+
+class InputHook(hooks.PecanHook):
+    """After routing, before any handler runs: the method must be one the
+    path serves (405 with Allow otherwise, see routes.py), and a body must
+    be JSON (middleware.InputChecks parsed and checked it already)."""
+    priority = 5
+
+    def before(self, state):
+        request = state.request
+        if routes.must_check(state.controller, request.method) and \
+                not routes.serves(state.app, request, request.method):
+            raise routes.refusal(state.app, request)
+        if request.method in ('POST', 'PUT', 'PATCH'):
+            validation.check_content_type(request)
 
 
 class VersionHook(hooks.PecanHook):
@@ -40,6 +58,11 @@ class FaultHook(hooks.PecanHook):
     priority = 20
 
     def on_error(self, state, exc):
+        if isinstance(exc, (webob.exc.HTTPNotFound,
+                            webob.exc.HTTPMethodNotAllowed)):
+            # pecan's routing found no handler for this method: 405 with
+            # the methods the path does serve, or 404 if it serves none.
+            exc = routes.refusal(state.app, state.request)
         response = faults.from_exception(exc)
         if response is None:
             # Not ours: the FaultWrapper middleware logs it and answers 500.

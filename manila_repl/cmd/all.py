@@ -106,6 +106,7 @@ def main(argv=None):
     set_embedded_defaults(CONF)
     common.parse(argv, PROG, default_config_files=[],
                  transport_url='fake://')
+    common.check_auth_strategy(CONF, PROG)
     try:
         lock = lock_state_path(CONF.state_path)
         server = bind_api(CONF, api_app.setup_app(CONF))

@@ -13,6 +13,7 @@ def make_server(conf, app):
     from cheroot import wsgi
     return wsgi.Server((conf.api.bind_host, conf.api.bind_port), app,
                        numthreads=conf.api.threads,
+                       request_queue_size=conf.api.backlog,
                        server_name='manila-repl-api')
 
 
@@ -37,6 +38,7 @@ def main(argv=None):
     from manila_repl.conf import CONF
 
     common.prepare(argv, 'manila-repl-api')
+    common.check_auth_strategy(CONF, 'manila-repl-api')
     server = make_server(CONF, api_app.setup_app(CONF))
     url = serve_in_thread(server)
     logging.getLogger(__name__).info('API listening on %s/', url)

@@ -46,6 +46,19 @@ def setup_logging(prog):
                                  cmd.concurrency_report())
 
 
+def check_auth_strategy(conf, prog):
+    """Refuse to start, in one line, an API whose authentication cannot
+    load (keystonemiddleware is an optional extra)."""
+    if conf.api.auth_strategy != 'keystone':
+        return
+    try:
+        from keystonemiddleware import auth_token  # noqa: F401
+    except ImportError:
+        sys.exit("%s: [api]/auth_strategy = keystone needs "
+                 "keystonemiddleware: pip install 'manila-repl[keystone]'"
+                 % prog)
+
+
 def run_until_signalled(launcher):
     """Stop the launcher's services cleanly on SIGTERM or SIGINT."""
     def _stop(signo, frame):

@@ -13,6 +13,13 @@ opts = [
                help='Connections opened beyond the pool at peak.'),
     cfg.IntOpt('connection_recycle_time', default=3600, min=1,
                help='Seconds after which a pooled connection is replaced.'),
+    cfg.IntOpt('final_write_retry_timeout', default=60, min=0,
+               help='Seconds a share manager keeps retrying, with '
+                    'exponential backoff, the database write that records '
+                    'the outcome of a driver call when the connection '
+                    'fails (a database restart or failover). Work whose '
+                    'write still fails stays in its transitional state '
+                    'and is finished by the pending work sweep.'),
 ]
 
 

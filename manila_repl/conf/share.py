@@ -14,6 +14,20 @@ opts = [
                help='Shares read per SQL query by the replica status loop.'),
     cfg.IntOpt('stats_report_interval', default=60, min=1,
                help='Seconds between two pool reports to the scheduler.'),
+    cfg.IntOpt('pending_work_sweep_interval', default=60, min=1,
+               help='Seconds between two runs of the sweep of every share '
+                    'manager: it finishes, or fails with a message, the '
+                    'work in a transitional state (creating, deleting, '
+                    'replication_change, extending, shrinking, snapshots, '
+                    'access rules being applied or denied) that this '
+                    'backend owns now and no live manager is working on '
+                    '(its share\'s lock is free), e.g. the pending work of '
+                    'a dead old active after a promote, or a flow whose '
+                    'final database write failed.'),
+    cfg.IntOpt('pending_work_min_age', default=120, min=0,
+               help='Seconds a piece of work must have stayed unchanged '
+                    'in its transitional state before the sweep redoes '
+                    'it (a request may still be on its way to a manager).'),
 ]
 
 

@@ -1,13 +1,13 @@
-from oslo_policy import policy
-
+"""Policy rules: Availability zones."""
 from manila_repl.policies import base
 
+AVAILABILITY_ZONE_INDEX = 'availability_zone:index'
+
 rules = [
-    policy.DocumentedRuleDefault(
-        name='availability_zone:index', check_str=base.RULE_DEFAULT,
-        description='List availability zones.',
-        operations=[{'method': 'GET', 'path': '/v2/availability-zones'},
-                    {'method': 'GET', 'path': '/v2/os-availability-zone'}]),
+    base.rule(AVAILABILITY_ZONE_INDEX, base.ADMIN_OR_READER,
+              'List availability zones.',
+              [('GET', '/v2/availability-zones'),
+               ('GET', '/v2/os-availability-zone')]),
 ]
 
 

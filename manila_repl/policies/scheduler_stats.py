@@ -1,17 +1,16 @@
-from oslo_policy import policy
-
+"""Policy rules: Storage pools (administrators)."""
 from manila_repl.policies import base
 
+SCHEDULER_STATS_POOLS_INDEX = 'scheduler_stats:pools:index'
+SCHEDULER_STATS_POOLS_DETAIL = 'scheduler_stats:pools:detail'
+
 rules = [
-    policy.DocumentedRuleDefault(
-        name='scheduler_stats:pools:index', check_str=base.RULE_ADMIN_API,
-        description='List storage pools.',
-        operations=[{'method': 'GET', 'path': '/v2/scheduler-stats/pools'}]),
-    policy.DocumentedRuleDefault(
-        name='scheduler_stats:pools:detail', check_str=base.RULE_ADMIN_API,
-        description='List storage pools with their capabilities.',
-        operations=[{'method': 'GET',
-                     'path': '/v2/scheduler-stats/pools/detail'}]),
+    base.rule(SCHEDULER_STATS_POOLS_INDEX, base.ADMIN_API,
+              'List storage pools.',
+              [('GET', '/v2/scheduler-stats/pools')]),
+    base.rule(SCHEDULER_STATS_POOLS_DETAIL, base.ADMIN_API,
+              'List storage pools with their capabilities.',
+              [('GET', '/v2/scheduler-stats/pools/detail')]),
 ]
 
 

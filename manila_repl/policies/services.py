@@ -1,13 +1,12 @@
-from oslo_policy import policy
-
+"""Policy rules: Services (administrators)."""
 from manila_repl.policies import base
 
+SERVICE_INDEX = 'service:index'
+
 rules = [
-    policy.DocumentedRuleDefault(
-        name='service:index', check_str=base.RULE_ADMIN_API,
-        description='List services.',
-        operations=[{'method': 'GET', 'path': '/v2/services'},
-                    {'method': 'GET', 'path': '/v2/os-services'}]),
+    base.rule(SERVICE_INDEX, base.ADMIN_API,
+              'List services.',
+              [('GET', '/v2/services'), ('GET', '/v2/os-services')]),
 ]
 
 

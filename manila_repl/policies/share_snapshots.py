@@ -1,47 +1,53 @@
-from oslo_policy import policy
-
+"""Policy rules: Snapshots and snapshot instances."""
 from manila_repl.policies import base
 
-BASE_PATH = '/v2/snapshots'
-ACTION_PATH = BASE_PATH + '/{snapshot_id}/action'
-INSTANCES_PATH = '/v2/snapshot-instances'
-
-
-def _rule(name, check_str, description, method, path):
-    return policy.DocumentedRuleDefault(
-        name=name, check_str=check_str, description=description,
-        operations=[{'method': method, 'path': path}])
-
+SHARE_CREATE_SNAPSHOT = 'share:create_snapshot'
+SHARE_SNAPSHOT_GET_ALL_SNAPSHOTS = 'share_snapshot:get_all_snapshots'
+SHARE_SNAPSHOT_GET_SNAPSHOT = 'share_snapshot:get_snapshot'
+SHARE_SNAPSHOT_UPDATE = 'share:snapshot_update'
+SHARE_DELETE_SNAPSHOT = 'share:delete_snapshot'
+SHARE_SNAPSHOT_RESET_STATUS = 'share_snapshot:reset_status'
+SHARE_SNAPSHOT_FORCE_DELETE = 'share_snapshot:force_delete'
+SHARE_SNAPSHOT_INSTANCE_INDEX = 'share_snapshot_instance:index'
+SHARE_SNAPSHOT_INSTANCE_DETAIL = 'share_snapshot_instance:detail'
+SHARE_SNAPSHOT_INSTANCE_SHOW = 'share_snapshot_instance:show'
+SHARE_SNAPSHOT_INSTANCE_RESET_STATUS = 'share_snapshot_instance:reset_status'
 
 rules = [
-    _rule('share:create_snapshot', base.RULE_DEFAULT,
-          'Create a snapshot of a share (one instance per replica).',
-          'POST', BASE_PATH),
-    _rule('share_snapshot:get_all_snapshots', base.RULE_DEFAULT,
-          'List snapshots.', 'GET', BASE_PATH),
-    _rule('share_snapshot:get_snapshot', base.RULE_DEFAULT,
-          'Show a snapshot.', 'GET', BASE_PATH + '/{snapshot_id}'),
-    _rule('share:snapshot_update', base.RULE_DEFAULT,
-          'Update the name or description of a snapshot.',
-          'PUT', BASE_PATH + '/{snapshot_id}'),
-    _rule('share:delete_snapshot', base.RULE_DEFAULT,
-          'Delete a snapshot.', 'DELETE', BASE_PATH + '/{snapshot_id}'),
-    _rule('share_snapshot:reset_status', base.RULE_ADMIN_API,
-          'Reset the status of a snapshot (database only).',
-          'POST', ACTION_PATH),
-    _rule('share_snapshot:force_delete', base.RULE_ADMIN_API,
-          'Delete a snapshot whatever its status.', 'POST', ACTION_PATH),
-    _rule('share_snapshot_instance:index', base.RULE_ADMIN_API,
-          'List snapshot instances.', 'GET', INSTANCES_PATH),
-    _rule('share_snapshot_instance:detail', base.RULE_ADMIN_API,
-          'List snapshot instances with details.', 'GET',
-          INSTANCES_PATH + '/detail'),
-    _rule('share_snapshot_instance:show', base.RULE_ADMIN_API,
-          'Show a snapshot instance.', 'GET',
-          INSTANCES_PATH + '/{snapshot_instance_id}'),
-    _rule('share_snapshot_instance:reset_status', base.RULE_ADMIN_API,
-          'Reset the status of a snapshot instance (database only).',
-          'POST', INSTANCES_PATH + '/{snapshot_instance_id}/action'),
+    base.rule(SHARE_CREATE_SNAPSHOT, base.ADMIN_OR_MEMBER,
+              'Create a snapshot of a share (one instance per replica).',
+              [('POST', '/v2/snapshots')]),
+    base.rule(SHARE_SNAPSHOT_GET_ALL_SNAPSHOTS, base.ADMIN_OR_READER,
+              'List snapshots.',
+              [('GET', '/v2/snapshots')]),
+    base.rule(SHARE_SNAPSHOT_GET_SNAPSHOT, base.ADMIN_OR_READER,
+              'Show a snapshot.',
+              [('GET', '/v2/snapshots/{snapshot_id}')]),
+    base.rule(SHARE_SNAPSHOT_UPDATE, base.ADMIN_OR_MEMBER,
+              'Update the name or description of a snapshot.',
+              [('PUT', '/v2/snapshots/{snapshot_id}')]),
+    base.rule(SHARE_DELETE_SNAPSHOT, base.ADMIN_OR_MEMBER,
+              'Delete a snapshot.',
+              [('DELETE', '/v2/snapshots/{snapshot_id}')]),
+    base.rule(SHARE_SNAPSHOT_RESET_STATUS, base.ADMIN_API,
+              'Reset the status of a snapshot (database only).',
+              [('POST', '/v2/snapshots/{snapshot_id}/action')]),
+    base.rule(SHARE_SNAPSHOT_FORCE_DELETE, base.ADMIN_API,
+              'Delete a snapshot whatever its status.',
+              [('POST', '/v2/snapshots/{snapshot_id}/action')]),
+    base.rule(SHARE_SNAPSHOT_INSTANCE_INDEX, base.ADMIN_API,
+              'List snapshot instances.',
+              [('GET', '/v2/snapshot-instances')]),
+    base.rule(SHARE_SNAPSHOT_INSTANCE_DETAIL, base.ADMIN_API,
+              'List snapshot instances with details.',
+              [('GET', '/v2/snapshot-instances/detail')]),
+    base.rule(SHARE_SNAPSHOT_INSTANCE_SHOW, base.ADMIN_API,
+              'Show a snapshot instance.',
+              [('GET', '/v2/snapshot-instances/{snapshot_instance_id}')]),
+    base.rule(SHARE_SNAPSHOT_INSTANCE_RESET_STATUS, base.ADMIN_API,
+              'Reset the status of a snapshot instance (database only).',
+              [('POST',
+                '/v2/snapshot-instances/{snapshot_instance_id}/action')]),
 ]
 
 

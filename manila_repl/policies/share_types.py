@@ -1,47 +1,44 @@
-from oslo_policy import policy
-
+"""Policy rules: Share types and their extra specs."""
 from manila_repl.policies import base
 
-PREFIX = 'share_type:%s'
-BASE_PATH = '/v2/types'
+SHARE_TYPE_CREATE = 'share_type:create'
+SHARE_TYPE_INDEX = 'share_type:index'
+SHARE_TYPE_SHOW = 'share_type:show'
+SHARE_TYPE_DELETE = 'share_type:delete'
+SHARE_TYPES_EXTRA_SPEC_INDEX = 'share_types_extra_spec:index'
+SHARE_TYPES_EXTRA_SPEC_SHOW = 'share_types_extra_spec:show'
+SHARE_TYPES_EXTRA_SPEC_CREATE = 'share_types_extra_spec:create'
+SHARE_TYPES_EXTRA_SPEC_UPDATE = 'share_types_extra_spec:update'
+SHARE_TYPES_EXTRA_SPEC_DELETE = 'share_types_extra_spec:delete'
 
 rules = [
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'create', check_str=base.RULE_ADMIN_API,
-        description='Create a share type.',
-        operations=[{'method': 'POST', 'path': BASE_PATH}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'index', check_str=base.RULE_DEFAULT,
-        description='List share types.',
-        operations=[{'method': 'GET', 'path': BASE_PATH}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'show', check_str=base.RULE_DEFAULT,
-        description='Show a share type.',
-        operations=[{'method': 'GET', 'path': BASE_PATH + '/{type_id}'}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'delete', check_str=base.RULE_ADMIN_API,
-        description='Delete a share type.',
-        operations=[{'method': 'DELETE', 'path': BASE_PATH + '/{type_id}'}]),
-    policy.DocumentedRuleDefault(
-        name='share_types_extra_spec:index', check_str=base.RULE_ADMIN_API,
-        description='List the extra specs of a share type.',
-        operations=[{'method': 'GET',
-                     'path': BASE_PATH + '/{type_id}/extra_specs'}]),
-    policy.DocumentedRuleDefault(
-        name='share_types_extra_spec:show', check_str=base.RULE_ADMIN_API,
-        description='Show one extra spec of a share type.',
-        operations=[{'method': 'GET',
-                     'path': BASE_PATH + '/{type_id}/extra_specs/{key}'}]),
-    policy.DocumentedRuleDefault(
-        name='share_types_extra_spec:create', check_str=base.RULE_ADMIN_API,
-        description='Add or change extra specs of a share type.',
-        operations=[{'method': 'POST',
-                     'path': BASE_PATH + '/{type_id}/extra_specs'}]),
-    policy.DocumentedRuleDefault(
-        name='share_types_extra_spec:delete', check_str=base.RULE_ADMIN_API,
-        description='Delete an extra spec of a share type.',
-        operations=[{'method': 'DELETE',
-                     'path': BASE_PATH + '/{type_id}/extra_specs/{key}'}]),
+    base.rule(SHARE_TYPE_CREATE, base.ADMIN_API,
+              'Create a share type.',
+              [('POST', '/v2/types')]),
+    base.rule(SHARE_TYPE_INDEX, base.ADMIN_OR_READER,
+              'List share types.',
+              [('GET', '/v2/types')]),
+    base.rule(SHARE_TYPE_SHOW, base.ADMIN_OR_READER,
+              'Show a share type.',
+              [('GET', '/v2/types/{type_id}')]),
+    base.rule(SHARE_TYPE_DELETE, base.ADMIN_API,
+              'Delete a share type.',
+              [('DELETE', '/v2/types/{type_id}')]),
+    base.rule(SHARE_TYPES_EXTRA_SPEC_INDEX, base.ADMIN_API,
+              'List the extra specs of a share type.',
+              [('GET', '/v2/types/{type_id}/extra_specs')]),
+    base.rule(SHARE_TYPES_EXTRA_SPEC_SHOW, base.ADMIN_API,
+              'Show one extra spec of a share type.',
+              [('GET', '/v2/types/{type_id}/extra_specs/{key}')]),
+    base.rule(SHARE_TYPES_EXTRA_SPEC_CREATE, base.ADMIN_API,
+              'Add or change extra specs of a share type.',
+              [('POST', '/v2/types/{type_id}/extra_specs')]),
+    base.rule(SHARE_TYPES_EXTRA_SPEC_UPDATE, base.ADMIN_API,
+              'Change one extra spec of a share type.',
+              [('PUT', '/v2/types/{type_id}/extra_specs/{key}')]),
+    base.rule(SHARE_TYPES_EXTRA_SPEC_DELETE, base.ADMIN_API,
+              'Delete an extra spec of a share type.',
+              [('DELETE', '/v2/types/{type_id}/extra_specs/{key}')]),
 ]
 
 

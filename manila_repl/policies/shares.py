@@ -1,54 +1,45 @@
-from oslo_policy import policy
-
+"""Policy rules: Shares and their export locations."""
 from manila_repl.policies import base
 
-PREFIX = 'share:%s'
-BASE_PATH = '/v2/shares'
+SHARE_CREATE = 'share:create'
+SHARE_GET_ALL = 'share:get_all'
+SHARE_GET = 'share:get'
+SHARE_DELETE = 'share:delete'
+SHARE_LIST_ALL_PROJECTS = 'share:list_all_projects'
+SHARE_RESET_STATUS = 'share:reset_status'
+SHARE_FORCE_DELETE = 'share:force_delete'
+SHARE_EXPORT_LOCATION_INDEX = 'share_export_location:index'
+SHARE_EXPORT_LOCATION_SHOW = 'share_export_location:show'
 
 rules = [
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'create', check_str=base.RULE_DEFAULT,
-        description='Create a share.',
-        operations=[{'method': 'POST', 'path': BASE_PATH}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'get_all', check_str=base.RULE_DEFAULT,
-        description='List shares.',
-        operations=[{'method': 'GET', 'path': BASE_PATH},
-                    {'method': 'GET', 'path': BASE_PATH + '/detail'}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'get', check_str=base.RULE_DEFAULT,
-        description='Show a share.',
-        operations=[{'method': 'GET', 'path': BASE_PATH + '/{share_id}'}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'delete', check_str=base.RULE_DEFAULT,
-        description='Delete a share.',
-        operations=[{'method': 'DELETE',
-                     'path': BASE_PATH + '/{share_id}'}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'list_all_projects', check_str=base.RULE_ADMIN_API,
-        description='List the shares of every project (all_tenants=1).',
-        operations=[{'method': 'GET', 'path': BASE_PATH + '?all_tenants=1'}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'reset_status', check_str=base.RULE_ADMIN_API,
-        description='Reset the status of a share (database only).',
-        operations=[{'method': 'POST',
-                     'path': BASE_PATH + '/{share_id}/action'}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'force_delete', check_str=base.RULE_ADMIN_API,
-        description='Delete a share whatever its status.',
-        operations=[{'method': 'POST',
-                     'path': BASE_PATH + '/{share_id}/action'}]),
-    policy.DocumentedRuleDefault(
-        name='share_export_location:index', check_str=base.RULE_DEFAULT,
-        description='List the export locations of a share.',
-        operations=[{'method': 'GET',
-                     'path': BASE_PATH + '/{share_id}/export_locations'}]),
-    policy.DocumentedRuleDefault(
-        name='share_export_location:show', check_str=base.RULE_DEFAULT,
-        description='Show an export location of a share.',
-        operations=[{'method': 'GET',
-                     'path': BASE_PATH + '/{share_id}/export_locations/'
-                                         '{export_location_id}'}]),
+    base.rule(SHARE_CREATE, base.ADMIN_OR_MEMBER,
+              'Create a share.',
+              [('POST', '/v2/shares')]),
+    base.rule(SHARE_GET_ALL, base.ADMIN_OR_READER,
+              'List shares.',
+              [('GET', '/v2/shares'), ('GET', '/v2/shares/detail')]),
+    base.rule(SHARE_GET, base.ADMIN_OR_READER,
+              'Show a share.',
+              [('GET', '/v2/shares/{share_id}')]),
+    base.rule(SHARE_DELETE, base.ADMIN_OR_MEMBER,
+              'Delete a share.',
+              [('DELETE', '/v2/shares/{share_id}')]),
+    base.rule(SHARE_LIST_ALL_PROJECTS, base.ADMIN_API,
+              'List the shares of every project (all_tenants=1).',
+              [('GET', '/v2/shares?all_tenants=1')]),
+    base.rule(SHARE_RESET_STATUS, base.ADMIN_API,
+              'Reset the status of a share (database only).',
+              [('POST', '/v2/shares/{share_id}/action')]),
+    base.rule(SHARE_FORCE_DELETE, base.ADMIN_API,
+              'Delete a share whatever its status.',
+              [('POST', '/v2/shares/{share_id}/action')]),
+    base.rule(SHARE_EXPORT_LOCATION_INDEX, base.ADMIN_OR_READER,
+              'List the export locations of a share.',
+              [('GET', '/v2/shares/{share_id}/export_locations')]),
+    base.rule(SHARE_EXPORT_LOCATION_SHOW, base.ADMIN_OR_READER,
+              'Show an export location of a share.',
+              [('GET',
+                '/v2/shares/{share_id}/export_locations/{export_location_id}')]),
 ]
 
 

@@ -46,6 +46,15 @@ class FilterScheduler:
             if not pools:
                 raise exception.NoValidHost(
                     reason='No pool passed the %s.' % ext.name)
+        return self._best(pools, spec)
+
+    def passing(self, pools, spec):
+        """The pools every filter passes for ``spec`` (possibly none)."""
+        for ext in self.filters:
+            pools = [p for p in pools if ext.obj.host_passes(p, spec)]
+        return pools
+
+    def _best(self, pools, spec):
         weights = {id(p): 0.0 for p in pools}
         for ext in self.weighers:
             raw = {id(p): ext.obj.weigh(p, spec) for p in pools}

@@ -108,7 +108,13 @@ class SchedulerManager:
         self.host_manager.update(host, capabilities)
 
     def get_pools(self, context, filters):
-        pools = [p.as_dict() for p in self.host_manager.pools()]
+        pools = self.host_manager.pools()
+        if filters.get('extra_specs') is not None:
+            # ?share_type=: the pools that could hold a share of that type
+            # (Manila matches the type's extra specs to capabilities).
+            pools = self.scheduler.passing(pools, RequestSpec(
+                size=0, extra_specs=filters['extra_specs']))
+        pools = [p.as_dict() for p in pools]
         for key in ('host', 'backend', 'pool'):
             if filters.get(key):
                 pools = [p for p in pools if p[key] == filters[key]]

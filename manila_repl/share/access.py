@@ -12,7 +12,9 @@ list of rules that instance must allow: for a non-active replica of a
 none (it is not exported); ``writable`` replicas are all active. Every
 write is conditional on the state read, so a deny or allow that arrives
 meanwhile is left for the cast it queued. One failing instance does not
-stop the others: its rules read ``error``.
+stop the others: its rules read ``error``. The write after the driver
+call is retried while the database connection fails; rules left
+``applying`` or ``denying`` are redone by the pending work sweep.
 """
 from oslo_log import log as logging
 from oslo_utils import timeutils
@@ -20,6 +22,7 @@ import sqlalchemy as sa
 
 from manila_repl import constants as c
 from manila_repl.db import models
+from manila_repl.db import retry
 from manila_repl.db import session
 from manila_repl.share import views
 
@@ -151,9 +154,11 @@ def _broken_instance(view, maps, share_id):
     deny_ids = [a for a, st in maps.items() if st in DENIED]
     if not (apply_ids or deny_ids):
         return
-    with session.transaction() as s:
+
+    def settle(s):
         _set(s, view.id, apply_ids, (QUEUED_TO_APPLY, APPLYING), ERROR)
         _drop_denied(s, view.id, deny_ids, share_id)
+    retry.transaction(settle)
 
 
 def _apply_instance(driver, view, maps, rules, share_id):
@@ -177,7 +182,8 @@ def _apply_instance(driver, view, maps, rules, share_id):
         LOG.exception('Updating the access rules of instance %s failed',
                       view.id)
         answer = None
-    with session.transaction() as s:
+
+    def record(s):
         if answer is None:
             # Every rule of the instance reads error, denied ones too: the
             # driver may still allow them.
@@ -189,7 +195,8 @@ def _apply_instance(driver, view, maps, rules, share_id):
         _set(s, view.id, errors, (APPLYING, ACTIVE), ERROR)
         _set(s, view.id, fine, (APPLYING,), ACTIVE)
         _drop_denied(s, view.id, denied_ids, share_id)
-    return True
+        return True
+    return retry.transaction(record)
 
 
 def update_access(driver, share_id):
@@ -259,19 +266,3 @@ def after_promote(driver, share_id):
     except Exception:
         LOG.exception('Access rules of share %s not re-applied after a '
                       'promote', share_id)
-
-
-def pending_shares(backend_filter):
-    """Ids of shares with map rows still pending whose active instance
-    matches ``backend_filter`` (a SQL condition on Instance.host)."""
-    with session.reader() as r:
-        pending = (sa.select(Instance.share_id)
-                   .join(Map, Map.share_instance_id == Instance.id)
-                   .where(Map.state.in_(PENDING)))
-        return r.scalars(
-            sa.select(Instance.share_id).distinct()
-            .where(sa.or_(Instance.replica_state ==
-                          c.REPLICA_STATE_ACTIVE,
-                          Instance.replica_state.is_(None)),
-                   backend_filter,
-                   Instance.share_id.in_(pending))).all()

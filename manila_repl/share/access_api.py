@@ -5,7 +5,8 @@ A rule is recorded with one map row per instance of its share (state
 a promote; then the manager of the share's active instance applies it on
 every instance (share/access.py). Denying marks the maps
 ``queued_to_deny``. The state the API shows for a rule is the worst over
-its maps; a share's ``access_rules_status`` is from all of its maps.
+its maps; a share's ``access_rules_status`` is from the maps of its
+available instances.
 """
 import ipaddress
 import re
@@ -121,7 +122,8 @@ def _states(r, access_ids):
 
 
 def rules_status(share_ids):
-    """{share_id: access_rules_status} for the shares (one query)."""
+    """{share_id: access_rules_status} for the shares (one query), over
+    their available instances."""
     share_ids = list(share_ids)
     found = {s: [] for s in share_ids}
     if share_ids:
@@ -129,7 +131,11 @@ def rules_status(share_ids):
             for share_id, state in r.execute(
                     sa.select(Instance.share_id, Map.state).distinct()
                     .join(Map, Map.share_instance_id == Instance.id)
-                    .where(Instance.share_id.in_(share_ids))).all():
+                    .where(Instance.share_id.in_(share_ids),
+                           # Only available instances count (as Manila's
+                           # get_access_rules_status): a replica in error
+                           # leaves the share's rules active.
+                           Instance.status == c.STATUS_AVAILABLE)).all():
                 found[share_id].append(state)
     return {s: access.rules_status(v) for s, v in found.items()}
 
@@ -146,8 +152,7 @@ def allow_access(context, share_id, access_type, access_to,
     validate_rule(access_type, access_to, access_level, version)
     with session.transaction() as s:
         share = share_api.get_share(context, share_id, s)
-        share_api._guard_share(s, share_id,
-                               'a replica promotion is in progress')
+        share_api.guard_share(s, share_id)
         s.refresh(share, ['instances'])
         primary = share_api._primary(share)
         if primary is None or primary.status != c.STATUS_AVAILABLE or \
@@ -155,6 +160,12 @@ def allow_access(context, share_id, access_type, access_to,
             raise _invalid('share %s must be available to allow access, '
                            'not %s' % (share_id, primary.status
                                        if primary else 'without instance'))
+        if version is not None and version < (2, 74) and any(
+                i.status == c.STATUS_ERROR for i in share.instances):
+            # Manila allows rules on a share with replicas in error only
+            # from 2.74 on.
+            raise _invalid('share %s has replicas in error status: access '
+                           'rules need API version 2.74 or later' % share_id)
         for rule in s.scalars(sa.select(Rule).where(
                 Rule.share_id == share_id, Rule.access_type == access_type)):
             if _same(access_type, rule.access_to, access_to):
@@ -174,7 +185,7 @@ def allow_access(context, share_id, access_type, access_to,
         s.execute(sa.delete(Map).where(Map.access_id == access_id))
         s.execute(sa.delete(Rule).where(Rule.id == access_id))
 
-    share_api._cast(
+    share_api.cast(
         lambda: share_api._share_rpc().update_access(context, host,
                                                      share_id),
         undo, 'allow access to share %s' % share_id)
@@ -189,8 +200,7 @@ def deny_access(context, share_id, access_id):
             Rule.id == access_id, Rule.share_id == share_id)).first()
         if rule is None:
             raise AccessRuleNotFound(access_id=access_id)
-        share_api._guard_share(s, share_id,
-                               'a replica promotion is in progress')
+        share_api.guard_share(s, share_id)
         s.refresh(share, ['instances'])
         host = _cast_target(share)
         if not host:
@@ -211,7 +221,7 @@ def deny_access(context, share_id, access_id):
                              Map.state == access.QUEUED_TO_DENY)
                       .values(state=state))
 
-    share_api._cast(
+    share_api.cast(
         lambda: share_api._share_rpc().update_access(context, host,
                                                      share_id),
         undo, 'deny access to share %s' % share_id)

@@ -13,6 +13,7 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from manila_repl.api import bus
 from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import session
@@ -28,49 +29,42 @@ Instance = models.ShareInstance
 
 _scheduler = None
 _share = None
-#: Connection retries of a cast before the request answers 503.
-CAST_RETRIES = 2
 
 
 def _scheduler_rpc():
     global _scheduler
     if _scheduler is None:
-        _scheduler = scheduler_rpcapi.SchedulerAPI(retry=CAST_RETRIES)
+        _scheduler = scheduler_rpcapi.SchedulerAPI(retry=bus.retries(),
+                                                   timeout=bus.timeout())
     return _scheduler
 
 
 def _share_rpc():
     global _share
     if _share is None:
-        _share = share_rpcapi.ShareAPI(retry=CAST_RETRIES)
+        _share = share_rpcapi.ShareAPI(retry=bus.retries())
     return _share
 
 
-def _cast(send, undo, what):
+def cast(send, undo, what):
     """Send a cast; if the message bus refuses it, undo the recorded change
     (so nothing stays half-made) and answer 503."""
     try:
-        send()
-    except Exception as e:
-        LOG.error('Could not cast %s: %s', what, e)
+        bus.cast(send, what)
+    except exception.ServiceUnavailable as e:
         with session.transaction() as s:
             undo(s)
         raise exception.ServiceUnavailable(
-            reason='the message bus did not accept the request (%s); '
-                   'nothing was changed' % what)
+            '%s; nothing was changed.' % e.msg)
 
 
-def _fail_instance(instance_id, message):
+def _remove_instance(instance_id, with_share=None):
+    """Undo a create whose cast never left: the records go (quota usage is
+    counted from them), so the 503 that follows is true to its word."""
     def undo(s):
-        s.execute(sa.update(Instance).where(Instance.id == instance_id)
-                  .values(status=c.STATUS_ERROR, status_message=message,
-                          replica_state=sa.case(
-                              (Instance.replica_state.is_(None), None),
-                              (Instance.replica_state ==
-                               c.REPLICA_STATE_ACTIVE,
-                               c.REPLICA_STATE_ACTIVE),
-                              else_=c.REPLICA_STATE_ERROR),
-                          updated_at=timeutils.utcnow()))
+        s.execute(sa.delete(Instance).where(Instance.id == instance_id))
+        if with_share is not None:
+            s.execute(sa.delete(Share).where(Share.id == with_share))
     return undo
 
 
@@ -79,6 +73,19 @@ def _restore_status(instance_id, status):
         s.execute(sa.update(Instance).where(Instance.id == instance_id)
                   .values(status=status, updated_at=timeutils.utcnow()))
     return undo
+
+
+#: What each ``shares.task_state`` means, for the 409 a request gets.
+_TASKS = {c.TASK_REPLICATION_CHANGE: 'a replica promotion is in progress',
+          c.STATUS_EXTENDING: 'an extend is in progress',
+          c.STATUS_SHRINKING: 'a shrink is in progress'}
+
+
+def busy_reason(task_state):
+    """Why a share with this ``task_state`` cannot take another task."""
+    return _TASKS.get(task_state,
+                      '%s is in progress' % (task_state or
+                                             'another operation'))
 
 
 def _visible(context, query, project_col=Share.project_id):
@@ -101,14 +108,22 @@ def _primary(share):
                               else None)
 
 
-def _guard_share(s, share_id, reason):
-    """Take the share row's lock, refusing while a promote runs."""
+def guard_share(s, share_id):
+    """Take the share row's lock, refusing (409, naming the task) while a
+    promote, an extend or a shrink runs on it."""
     result = s.execute(
         sa.update(Share)
         .where(Share.id == share_id, Share.task_state.is_(None))
         .values(updated_at=timeutils.utcnow()))
     if result.rowcount != 1:
-        raise exception.ShareBusy(share_id=share_id, reason=reason)
+        raise busy(s, share_id)
+
+
+def busy(s, share_id):
+    """The 409 for a share whose ``task_state`` is taken, naming the task.
+    """
+    task = s.scalar(sa.select(Share.task_state).where(Share.id == share_id))
+    return exception.ShareBusy(share_id=share_id, reason=busy_reason(task))
 
 
 # -- shares ---------------------------------------------------------------
@@ -181,10 +196,10 @@ def create_share(context, size, share_proto, share_type, name=None,
         s.flush()
         quotas.check_share(s, share)
         share_id, instance_id = share.id, instance.id
-    _cast(lambda: _scheduler_rpc().create_share_instance(context,
-                                                         instance_id),
-          _fail_instance(instance_id, 'The scheduler could not be reached.'),
-          'create share %s' % share_id)
+    cast(lambda: _scheduler_rpc().create_share_instance(context,
+                                                        instance_id),
+         _remove_instance(instance_id, with_share=share_id),
+         'create share %s' % share_id)
     return get_share(context, share_id)
 
 
@@ -192,7 +207,7 @@ def delete_share(context, share_id, force=False):
     """Delete a share that has no replica besides its active instance."""
     with session.transaction() as s:
         share = get_share(context, share_id, s)
-        _guard_share(s, share_id, 'a replica promotion is in progress')
+        guard_share(s, share_id)
         s.refresh(share, ['instances'])
         others = [i for i in share.instances
                   if i.replica_state != c.REPLICA_STATE_ACTIVE]
@@ -223,10 +238,10 @@ def delete_share(context, share_id, force=False):
         if not casts:
             s.delete(share)
     for host, instance_id, status in casts:
-        _cast(lambda: _share_rpc().delete_share_instance(
-                  context, host, instance_id, force=force),
-              _restore_status(instance_id, status),
-              'delete share %s' % share_id)
+        cast(lambda: _share_rpc().delete_share_instance(
+                 context, host, instance_id, force=force),
+             _restore_status(instance_id, status),
+             'delete share %s' % share_id)
 
 
 def reset_share_status(context, share_id, status):
@@ -319,7 +334,7 @@ def create_replica(context, share_id, availability_zone=None,
             raise exception.InvalidInput(
                 reason='share %s has no replication_type: its share type '
                        'does not support replication' % share_id)
-        _guard_share(s, share_id, 'a replica promotion is in progress')
+        guard_share(s, share_id)
         s.refresh(share, ['instances'])
         active = _active(share)
         if active is None or active.status != c.STATUS_AVAILABLE:
@@ -341,10 +356,10 @@ def create_replica(context, share_id, availability_zone=None,
         s.flush()
         quotas.check_replica(s, share.project_id)
         replica_id = replica.id
-    _cast(lambda: _scheduler_rpc().create_replica(context, replica_id,
-                                                  only_host=only_host),
-          _fail_instance(replica_id, 'The scheduler could not be reached.'),
-          'create replica of share %s' % share_id)
+    cast(lambda: _scheduler_rpc().create_replica(context, replica_id,
+                                                 only_host=only_host),
+         _remove_instance(replica_id),
+         'create replica of share %s' % share_id)
     return get_replica(context, replica_id)
 
 
@@ -353,7 +368,7 @@ def delete_replica(context, replica_id, force=False):
     with session.transaction() as s:
         replica = get_replica(context, replica_id, s)
         share_id = replica.share_id
-        _guard_share(s, share_id, 'a replica promotion is in progress')
+        guard_share(s, share_id)
         share = get_share(context, share_id, s)
         s.refresh(share, ['instances'])
         s.refresh(replica)
@@ -378,10 +393,10 @@ def delete_replica(context, replica_id, force=False):
         previous = replica.status
         replica.status = c.STATUS_DELETING
         target_host = active.host if active is not None else replica.host
-    _cast(lambda: _share_rpc().delete_replica(context, target_host,
-                                              replica_id, force=force),
-          _restore_status(replica_id, previous),
-          'delete replica %s' % replica_id)
+    cast(lambda: _share_rpc().delete_replica(context, target_host,
+                                             replica_id, force=force),
+         _restore_status(replica_id, previous),
+         'delete replica %s' % replica_id)
 
 
 def promote_replica(context, replica_id):
@@ -417,9 +432,7 @@ def promote_replica(context, replica_id):
                     task_instance_id=replica_id,
                     updated_at=timeutils.utcnow()))
         if taken.rowcount != 1:
-            raise exception.ShareBusy(
-                share_id=share_id,
-                reason='a replica promotion is in progress')
+            raise busy(s, share_id)
         target = s.execute(
             sa.update(Instance)
             .where(Instance.id == replica_id,
@@ -448,8 +461,8 @@ def promote_replica(context, replica_id):
         s.execute(sa.update(Share).where(Share.id == share_id)
                   .values(task_state=None, task_instance_id=None))
 
-    _cast(lambda: _share_rpc().promote_replica(context, host, replica_id),
-          undo, 'promote replica %s' % replica_id)
+    cast(lambda: _share_rpc().promote_replica(context, host, replica_id),
+         undo, 'promote replica %s' % replica_id)
     return True
 
 
@@ -472,8 +485,8 @@ def resync_replica(context, replica_id):
             raise exception.InvalidInput(
                 reason='share %s has no active replica' % replica.share_id)
         host = active.host
-    _cast(lambda: _share_rpc().update_replica(context, host, replica_id),
-          lambda s: None, 'resync replica %s' % replica_id)
+    cast(lambda: _share_rpc().update_replica(context, host, replica_id),
+         lambda s: None, 'resync replica %s' % replica_id)
 
 
 def reset_replica_status(context, replica_id, status):

@@ -120,9 +120,13 @@ class ReplicationMixin(abc.ABC):
         when the old active's backend is broken or unreachable.
 
         :returns: a list with one dict per instance of the share,
-            ``{"id", "replica_state", "export_locations" (optional)}``:
-            ``active`` for the new one; for the old active ``out_of_sync``
-            if it could be demoted cleanly, ``error`` if unreachable.
+            ``{"id", "replica_state", "export_locations" (optional),
+            "message" (optional)}``: ``active`` for the new one; for the
+            old active ``out_of_sync`` if it could be demoted cleanly,
+            ``error`` if unreachable or its final sync failed. An
+            instance in ``error`` gets ``message`` as its status message
+            (at once, in the promote's transaction); without one, the
+            manager says it could not be reached.
         :raises: ShareDriverError if the new replica itself cannot be made
             active; every instance then keeps its previous state.
         """
@@ -193,6 +197,27 @@ class SnapshotMixin:
         :raises: ShareDriverError; the instance goes to error_deleting.
         """
         raise NotImplementedError('delete_snapshot')
+
+    def create_share_from_snapshot(self, share_instance, snapshot_instance):
+        """Create a new share's first instance with a snapshot's data.
+
+        Called on the backend the scheduler chose for the new share (the
+        backend of the snapshot's instance on the source share's active
+        replica; a driver may also read another backend's storage). With a
+        replicated share type the new share starts a new replication
+        chain: its replicas are added later, as for any share.
+        Reported to the scheduler as the pool capability
+        ``create_share_from_snapshot_support``.
+
+        Example: ``create_share_from_snapshot(<view id=n1 host=n@az1#p
+        size=2>, {"id": "si1", "snapshot_id": "s1", "share_instance":
+        <view id=a1 host=n@az1#p>, "size": 1})``.
+
+        :returns: ``{"export_locations": [...]}``.
+        :raises: ShareDriverError (the snapshot instance has no data, ...);
+            the new instance goes to ``error``.
+        """
+        raise NotImplementedError('create_share_from_snapshot')
 
 
 class AccessMixin:

@@ -3,6 +3,7 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from manila_repl.db import models
+from manila_repl.db import retry
 from manila_repl.db import session
 from manila_repl.share import views
 
@@ -42,6 +43,13 @@ def transition(s, instance_id, expected_status, **values):
     return result.rowcount == 1
 
 
+def record(instance_id, expected_status, **values):
+    """``transition`` in a transaction of its own, retried while the
+    database connection fails (db/retry.py): the write ending a flow."""
+    return retry.transaction(lambda s: transition(
+        s, instance_id, expected_status, **values))
+
+
 def set_export_locations(s, instance_id, locations):
     """Replace the instance's export locations with the driver's."""
     s.execute(sa.delete(ExportLocation).where(
@@ -53,6 +61,11 @@ def set_export_locations(s, instance_id, locations):
                              path=loc['path'],
                              is_admin_only=bool(loc.get('is_admin_only')),
                              preferred=bool(loc.get('preferred'))))
+
+
+def remove(instance_id):
+    """``delete_instance`` in a retried transaction of its own."""
+    retry.transaction(lambda s: delete_instance(s, instance_id))
 
 
 def delete_instance(s, instance_id):

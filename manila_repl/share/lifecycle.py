@@ -1,8 +1,13 @@
-"""Create and delete share instances on this manager's backend."""
+"""Create and delete share instances on this manager's backend.
+
+The write that records the driver's outcome is retried while the database
+connection fails (db/retry.py); if it still fails, the instance stays
+``creating`` or ``deleting`` for the pending work sweep (sweep.py).
+"""
 from oslo_log import log as logging
 
 from manila_repl import constants as c
-from manila_repl.db import session
+from manila_repl.db import retry
 from manila_repl.share import instance_db
 
 LOG = logging.getLogger(__name__)
@@ -18,17 +23,18 @@ def create_share_instance(driver, instance_id):
         update = driver.create_share(view) or {}
     except Exception as e:
         LOG.exception('Creating share instance %s failed', instance_id)
-        with session.transaction() as s:
-            instance_db.transition(
-                s, instance_id, c.STATUS_CREATING, status=c.STATUS_ERROR,
-                status_message='Share creation failed: %s' % e)
+        instance_db.record(instance_id, c.STATUS_CREATING,
+                           status=c.STATUS_ERROR,
+                           status_message='Share creation failed: %s' % e)
         return
-    with session.transaction() as s:
+
+    def created(s):
         if instance_db.transition(s, instance_id, c.STATUS_CREATING,
                                   status=c.STATUS_AVAILABLE,
                                   status_message=None):
             instance_db.set_export_locations(
                 s, instance_id, update.get('export_locations'))
+    retry.transaction(created)
 
 
 def delete_share_instance(driver, instance_id, force=False):
@@ -42,13 +48,11 @@ def delete_share_instance(driver, instance_id, force=False):
     except Exception as e:
         if not force:
             LOG.exception('Deleting share instance %s failed', instance_id)
-            with session.transaction() as s:
-                instance_db.transition(
-                    s, instance_id, c.STATUS_DELETING,
-                    status=c.STATUS_ERROR_DELETING,
-                    status_message='Share deletion failed: %s' % e)
+            instance_db.record(instance_id, c.STATUS_DELETING,
+                               status=c.STATUS_ERROR_DELETING,
+                               status_message='Share deletion failed: %s'
+                                              % e)
             return
         LOG.warning('Force-deleting instance %s despite: %s',
                     instance_id, e)
-    with session.transaction() as s:
-        instance_db.delete_instance(s, instance_id)
+    instance_db.remove(instance_id)

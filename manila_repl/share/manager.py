@@ -1,8 +1,8 @@
 """Share manager: the RPC endpoints of one backend, thin.
 
 One manager per enabled backend, serving as ``<host>@<backend>``; the work
-itself is in lifecycle.py, replication.py, replica_status.py and
-recovery.py.
+itself is in lifecycle.py, replication.py, replica_status.py, recovery.py
+(at start) and sweep.py (periodic: pending work no live manager is on).
 """
 from oslo_log import log as logging
 import oslo_messaging as messaging
@@ -21,6 +21,7 @@ from manila_repl.share import replica_status
 from manila_repl.share import replication
 from manila_repl.share import resize
 from manila_repl.share import snapshots
+from manila_repl.share import sweep
 
 LOG = logging.getLogger(__name__)
 
@@ -82,7 +83,9 @@ class ShareManager:
         return [(self.update_replicas_status,
                  CONF.share.replica_status_interval, None),
                 (self.publish_stats, CONF.share.stats_report_interval,
-                 min(2, CONF.share.stats_report_interval))]
+                 min(2, CONF.share.stats_report_interval)),
+                (self.sweep_pending_work,
+                 CONF.share.pending_work_sweep_interval, None)]
 
     def update_replicas_status(self):
         if not self.driver_ready:
@@ -91,6 +94,11 @@ class ShareManager:
             self.driver, self.host, CONF.share.replica_status_batch_size)
         LOG.debug('Replica status cycle of %s: %d replicas in %d batches',
                   self.host, updated, batches)
+
+    def sweep_pending_work(self):
+        if not self.driver_ready:
+            return
+        sweep.run(self.driver, self.host, CONF.share.pending_work_min_age)
 
     def publish_stats(self):
         if not self.driver_ready:

@@ -45,7 +45,12 @@ _SAVE = (sa.update(Instance)
                  last_sync_at=sa.func.coalesce(
                      sa.bindparam('b_synced', type_=sa.DateTime),
                      Instance.last_sync_at),
-                 status_message=sa.bindparam('b_message'),
+                 # An error without a reason keeps the one it had (e.g.
+                 # why a promote marked this old active error).
+                 status_message=sa.case(
+                     (sa.bindparam('b_keep', type_=sa.Boolean),
+                      Instance.status_message),
+                     else_=sa.bindparam('b_message', type_=sa.Text)),
                  updated_at=sa.bindparam('b_now')))
 
 
@@ -108,6 +113,9 @@ def _update_share(driver, share_id, group, now):
                        'b_state': update['replica_state'],
                        'b_synced': update.get('last_sync_at'),
                        'b_message': update.get('message'),
+                       'b_keep': (update['replica_state'] ==
+                                  c.REPLICA_STATE_ERROR and
+                                  not update.get('message')),
                        'b_now': now})
     return params
 

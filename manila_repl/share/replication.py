@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from manila_repl import constants as c
 from manila_repl.db import models
+from manila_repl.db import retry
 from manila_repl.db import session
 from manila_repl.share import access
 from manila_repl.share import instance_db
@@ -37,25 +38,26 @@ def add_replica(driver, replica_id):
         update = driver.add_replica(active, view) or {}
     except Exception as e:
         LOG.exception('Adding replica %s failed', replica_id)
-        with session.transaction() as s:
-            instance_db.transition(
-                s, replica_id, c.STATUS_CREATING, status=c.STATUS_ERROR,
-                replica_state=c.REPLICA_STATE_ERROR,
-                status_message='Replica creation failed: %s' % e)
+        instance_db.record(replica_id, c.STATUS_CREATING,
+                           status=c.STATUS_ERROR,
+                           replica_state=c.REPLICA_STATE_ERROR,
+                           status_message='Replica creation failed: %s' % e)
         return
     state = update.get('replica_state') or c.REPLICA_STATE_OUT_OF_SYNC
     if state == c.REPLICA_STATE_ACTIVE and \
             view.replication_type != 'writable':
         state = c.REPLICA_STATE_OUT_OF_SYNC
-    with session.transaction() as s:
-        added = instance_db.transition(
-            s, replica_id, c.STATUS_CREATING, status=c.STATUS_AVAILABLE,
-            replica_state=state, status_message=None,
-            last_sync_at=update.get('last_sync_at'))
-        if added:
-            instance_db.set_export_locations(
-                s, replica_id, update.get('export_locations'))
-    if added:
+
+    def added(s):
+        if not instance_db.transition(
+                s, replica_id, c.STATUS_CREATING, status=c.STATUS_AVAILABLE,
+                replica_state=state, status_message=None,
+                last_sync_at=update.get('last_sync_at')):
+            return False
+        instance_db.set_export_locations(
+            s, replica_id, update.get('export_locations'))
+        return True
+    if retry.transaction(added):
         # The new replica gets every rule (never fails the add).
         access.after_replica_added(driver, replica.share_id, replica_id)
     _sync_snapshots(driver, replica_id)
@@ -94,23 +96,52 @@ def delete_replica(driver, replica_id, force=False):
     except Exception as e:
         if not force:
             LOG.exception('Removing replica %s failed', replica_id)
-            with session.transaction() as s:
-                instance_db.transition(
-                    s, replica_id, c.STATUS_DELETING,
-                    status=c.STATUS_ERROR_DELETING,
-                    status_message='Replica deletion failed: %s' % e)
+            instance_db.record(replica_id, c.STATUS_DELETING,
+                               status=c.STATUS_ERROR_DELETING,
+                               status_message='Replica deletion failed: %s'
+                                              % e)
             return
         LOG.warning('Force-deleting replica %s despite: %s', replica_id, e)
-    with session.transaction() as s:
-        instance_db.delete_instance(s, replica_id)
+    instance_db.remove(replica_id)
+
+
+def _error_message(instance, update, new_id):
+    """Why a replica reads error after a promote (shown at once)."""
+    if update.get('message'):
+        return update['message']
+    if instance.replica_state == c.REPLICA_STATE_ACTIVE:
+        return ('Replica %s was promoted while this replica, the active '
+                'one until then, could not be reached: its writes after '
+                'its last sync are lost. It is re-synced from the new '
+                'active replica once its backend is back.' % new_id)
+    return ('Its backend could not be reached when replica %s was '
+            'promoted; it is re-synced once its backend is back.' % new_id)
+
+
+def _release_guard(s, share_id, replica_id):
+    """End the share's promote of ``replica_id``; False when it is not
+    waiting for it any more (recorded already, or reset)."""
+    taken = s.execute(
+        sa.update(Share)
+        .where(Share.id == share_id,
+               Share.task_state == c.TASK_REPLICATION_CHANGE,
+               Share.task_instance_id == replica_id)
+        .values(task_state=None, task_instance_id=None))
+    return taken.rowcount == 1
 
 
 def _finish_promote(share_id, replica_id, updates, replication_type):
     """Apply the driver's answer in ONE transaction: at no instant do two
-    replicas read active (readable and dr types)."""
+    replicas read active (readable and dr types). Only while the share
+    still waits for this promote: a retry after a lost commit answer, or a
+    redo by the sweep, finds it done and changes nothing."""
     by_id = {u['id']: u for u in updates if u.get('id')}
-    now = timeutils.utcnow()
-    with session.transaction() as s:
+
+    def finish(s):
+        if not _release_guard(s, share_id, replica_id):
+            LOG.info('Promote of replica %s recorded already', replica_id)
+            return
+        now = timeutils.utcnow()
         instances = s.scalars(sa.select(Instance).where(
             Instance.share_id == share_id)).all()
         for instance in instances:
@@ -122,23 +153,27 @@ def _finish_promote(share_id, replica_id, updates, replication_type):
                     c.REPLICA_STATE_ACTIVE and replication_type != 'writable':
                 # Also when the driver's answer leaves the old active out.
                 state = c.REPLICA_STATE_OUT_OF_SYNC
+            if instance.id == replica_id:
+                instance.status_message = None
+            elif state == c.REPLICA_STATE_ERROR:
+                instance.status_message = _error_message(instance, update,
+                                                         replica_id)
             if state:
                 instance.replica_state = state
             if instance.status == c.STATUS_REPLICATION_CHANGE:
                 instance.status = c.STATUS_AVAILABLE
-            if instance.id == replica_id:
-                instance.status_message = None
             instance.updated_at = now
             if 'export_locations' in update:
                 instance_db.set_export_locations(
                     s, instance.id, update['export_locations'])
-        s.execute(sa.update(Share).where(Share.id == share_id)
-                  .values(task_state=None, task_instance_id=None))
+    retry.transaction(finish)
 
 
 def _fail_promote(share_id, replica_id, message):
     """Every instance keeps its replica_state; the target reads error."""
-    with session.transaction() as s:
+    def fail(s):
+        if not _release_guard(s, share_id, replica_id):
+            return
         s.execute(sa.update(Instance)
                   .where(Instance.share_id == share_id,
                          Instance.status == c.STATUS_REPLICATION_CHANGE)
@@ -149,8 +184,7 @@ def _fail_promote(share_id, replica_id, message):
                          Instance.replica_state != c.REPLICA_STATE_ACTIVE)
                   .values(replica_state=c.REPLICA_STATE_ERROR,
                           status_message=message))
-        s.execute(sa.update(Share).where(Share.id == share_id)
-                  .values(task_state=None, task_instance_id=None))
+    retry.transaction(fail)
 
 
 def promote_replica(driver, replica_id):

@@ -25,9 +25,10 @@ the outcome in one transaction:
 The size is a share-level column (views pass ``share.size`` to drivers),
 so it only changes when every resized instance succeeded.
 
-Recovery: a manager restarting with a resize of a share whose active
-replica it owns resumes it (``pending_work`` / ``resume``) from the size
-in the status messages; without one, the instances fail visibly.
+Recovery: start-up recovery and the pending work sweep (pending_db.py,
+sweep.py) resume a resize of a share whose active replica this backend
+owns (``resume``) to ``task_size``; without one, the instances fail
+visibly. The final write is retried while the database connection fails.
 """
 from oslo_log import log as logging
 from oslo_utils import timeutils
@@ -35,6 +36,7 @@ import sqlalchemy as sa
 
 from manila_repl import constants as c
 from manila_repl.db import models
+from manila_repl.db import retry
 from manila_repl.db import session
 from manila_repl import exception
 from manila_repl.share import views
@@ -123,9 +125,10 @@ def _resize(driver, share_id, new_size, status):
 
 
 def _finish(share_id, status, new_size, failed, message):
-    """Record the outcome in one transaction and release the guard."""
-    now = timeutils.utcnow()
-    with session.transaction() as s:
+    """Record the outcome in one transaction and release the guard
+    (retried while the database connection fails)."""
+    def finish(s):
+        now = timeutils.utcnow()
         for instance_id, reason in failed.items():
             s.execute(sa.update(Instance)
                       .where(Instance.id == instance_id,
@@ -143,26 +146,10 @@ def _finish(share_id, status, new_size, failed, message):
         s.execute(sa.update(Share)
                   .where(Share.id == share_id, Share.task_state == status)
                   .values(**values))
+    retry.transaction(finish)
 
 
 # -- recovery ---------------------------------------------------------------
-
-def pending_work(backend):
-    """[('resize_share', share_id)] for resizes of shares whose active
-    replica (or only instance) is on ``backend``."""
-    work = []
-    with session.reader() as r:
-        shares = r.scalars(sa.select(Share).where(Share.task_state.in_(
-            (c.STATUS_EXTENDING, c.STATUS_SHRINKING)))).all()
-        for share in shares:
-            primary = next((i for i in share.instances
-                            if i.replica_state == c.REPLICA_STATE_ACTIVE),
-                           share.instances[0] if share.instances else None)
-            if primary is not None and primary.host and \
-                    primary.host.startswith(backend + '#'):
-                work.append(('resize_share', share.id))
-    return work
-
 
 def resume(driver, share_id):
     """Redo an interrupted resize (drivers are idempotent for one size), or

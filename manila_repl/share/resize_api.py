@@ -35,11 +35,12 @@ from manila_repl.db import session
 from manila_repl import exception
 from manila_repl import quotas
 from manila_repl.share.api import (
-    _cast,
     _primary,
     _share_rpc,
     Instance,
     Share,
+    busy,
+    cast,
     get_share,
 )
 
@@ -60,13 +61,7 @@ def _start(context, share_id, new_size, status, check):
             .values(task_state=status, task_size=new_size,
                     updated_at=timeutils.utcnow()))
         if taken.rowcount != 1:
-            s.refresh(share, ['task_state'])
-            raise exception.ShareBusy(
-                share_id=share_id,
-                reason='%s is in progress' % (
-                    'a replica promotion'
-                    if share.task_state == c.TASK_REPLICATION_CHANGE
-                    else share.task_state or 'another operation'))
+            raise busy(s, share_id)
         s.refresh(share)
         s.refresh(share, ['instances'])
         primary = _primary(share)
@@ -131,9 +126,9 @@ def extend_share(context, share_id, new_size, force=False):
 
     host, undo = _start(context, share_id, new_size, c.STATUS_EXTENDING,
                         check)
-    _cast(lambda: _share_rpc().extend_share(context, host, share_id,
-                                            new_size),
-          undo, 'extend share %s' % share_id)
+    cast(lambda: _share_rpc().extend_share(context, host, share_id,
+                                           new_size),
+         undo, 'extend share %s' % share_id)
 
 
 def shrink_share(context, share_id, new_size):
@@ -149,9 +144,9 @@ def shrink_share(context, share_id, new_size):
 
     host, undo = _start(context, share_id, new_size, c.STATUS_SHRINKING,
                         check)
-    _cast(lambda: _share_rpc().shrink_share(context, host, share_id,
-                                            new_size),
-          undo, 'shrink share %s' % share_id)
+    cast(lambda: _share_rpc().shrink_share(context, host, share_id,
+                                           new_size),
+         undo, 'shrink share %s' % share_id)
 
 
 def _size(value):

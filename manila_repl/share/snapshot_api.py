@@ -157,8 +157,7 @@ def create_snapshot(context, share_id, name=None, description=None,
         share = share_api.get_share(context, share_id, s)
         if not _snapshot_support(s, share):
             raise SnapshotUnsupported(share_id=share_id)
-        share_api._guard_share(s, share_id,
-                               'a replica promotion is in progress')
+        share_api.guard_share(s, share_id)
         s.refresh(share, ['instances'])
         active = share_api._primary(share)
         if active is None or not active.host or (
@@ -190,17 +189,14 @@ def create_snapshot(context, share_id, name=None, description=None,
         snapshot_id, host = snapshot.id, active.host
 
     def undo(s):
-        s.execute(sa.update(SnapshotInstance)
-                  .where(SnapshotInstance.snapshot_id == snapshot_id,
-                         SnapshotInstance.status == c.STATUS_CREATING)
-                  .values(status=c.STATUS_ERROR,
-                          status_message='The share service could not be '
-                                         'reached.',
-                          updated_at=timeutils.utcnow()))
+        # The cast never left: the snapshot goes, nothing was made.
+        s.execute(sa.delete(SnapshotInstance)
+                  .where(SnapshotInstance.snapshot_id == snapshot_id))
+        s.execute(sa.delete(Snapshot).where(Snapshot.id == snapshot_id))
 
-    share_api._cast(lambda: share_api._share_rpc().create_snapshot(
-                        context, host, snapshot_id),
-                    undo, 'create snapshot of share %s' % share_id)
+    share_api.cast(lambda: share_api._share_rpc().create_snapshot(
+                       context, host, snapshot_id),
+                   undo, 'create snapshot of share %s' % share_id)
     return get_snapshot(context, snapshot_id)
 
 
@@ -209,8 +205,7 @@ def delete_snapshot(context, snapshot_id, force=False):
     with session.transaction() as s:
         snapshot = _get_row(context, snapshot_id, s)
         share_id = snapshot.share_id
-        share_api._guard_share(s, share_id,
-                               'a replica promotion is in progress')
+        share_api.guard_share(s, share_id)
         status = _with_status(s, [snapshot])[0]['status']
         allowed = (c.STATUS_AVAILABLE, c.STATUS_ERROR)
         if not force and status not in allowed:
@@ -237,9 +232,9 @@ def delete_snapshot(context, snapshot_id, force=False):
                              SnapshotInstance.status == c.STATUS_DELETING)
                       .values(status=old))
 
-    share_api._cast(lambda: share_api._share_rpc().delete_snapshot(
-                        context, host, snapshot_id, force=force),
-                    undo, 'delete snapshot %s' % snapshot_id)
+    share_api.cast(lambda: share_api._share_rpc().delete_snapshot(
+                       context, host, snapshot_id, force=force),
+                   undo, 'delete snapshot %s' % snapshot_id)
 
 
 def update_snapshot(context, snapshot_id, values):

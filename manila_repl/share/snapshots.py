@@ -4,8 +4,11 @@ manager.
 Each flow reads what it needs, calls the driver outside any transaction
 and saves the answer with conditional UPDATEs (``WHERE status = ...``): a
 repeated or late cast, a reset or a replica deleted meanwhile changes
-nothing.
+nothing. The saves are retried while the database connection fails
+(db/retry.py); what still fails stays for the pending work sweep.
 """
+import functools
+
 from oslo_log import log as logging
 from oslo_utils import timeutils
 import sqlalchemy as sa
@@ -13,6 +16,7 @@ from sqlalchemy import orm
 
 from manila_repl import constants as c
 from manila_repl.db import models
+from manila_repl.db import retry
 from manila_repl.db import session
 from manila_repl.share import views
 
@@ -81,9 +85,8 @@ def _create_one(driver, snapshot_id, size, snapshot_instance_id, view):
         values = {'status': c.STATUS_AVAILABLE, 'progress': '100%',
                   'provider_location': update.get('provider_location'),
                   'status_message': None}
-    with session.transaction() as s:
-        changed = _transition(s, snapshot_instance_id, c.STATUS_CREATING,
-                              **values)
+    changed = retry.transaction(lambda s: _transition(
+        s, snapshot_instance_id, c.STATUS_CREATING, **values))
     return changed and values['status'] == c.STATUS_AVAILABLE
 
 
@@ -104,6 +107,13 @@ def _remove_if_empty(s, snapshot_id):
         s.execute(sa.delete(Snapshot).where(Snapshot.id == snapshot_id))
 
 
+def _remove_instance(snapshot_instance_id, snapshot_id, s):
+    s.execute(sa.delete(SnapshotInstance).where(
+        SnapshotInstance.id == snapshot_instance_id,
+        SnapshotInstance.status == c.STATUS_DELETING))
+    _remove_if_empty(s, snapshot_id)
+
+
 def delete_snapshot(driver, snapshot_id, force=False):
     """Delete every snapshot instance in ``deleting``; the snapshot row
     goes with its last instance. A failure leaves that instance in
@@ -121,19 +131,15 @@ def delete_snapshot(driver, snapshot_id, force=False):
             if not force:
                 LOG.warning('Deleting snapshot instance %s failed: %s',
                             snapshot_instance_id, e)
-                with session.transaction() as s:
-                    _transition(s, snapshot_instance_id, c.STATUS_DELETING,
-                                status=c.STATUS_ERROR_DELETING,
-                                status_message='Snapshot deletion failed: '
-                                               '%s' % e)
+                message = 'Snapshot deletion failed: %s' % e
+                retry.transaction(lambda s: _transition(
+                    s, snapshot_instance_id, c.STATUS_DELETING,
+                    status=c.STATUS_ERROR_DELETING, status_message=message))
                 continue
             LOG.warning('Force-deleting snapshot instance %s despite: %s',
                         snapshot_instance_id, e)
-        with session.transaction() as s:
-            s.execute(sa.delete(SnapshotInstance).where(
-                SnapshotInstance.id == snapshot_instance_id,
-                SnapshotInstance.status == c.STATUS_DELETING))
-            _remove_if_empty(s, snapshot_id)
+        retry.transaction(functools.partial(
+            _remove_instance, snapshot_instance_id, snapshot_id))
 
 
 def sync_replica_snapshots(driver, share_id, replica_view):

@@ -52,8 +52,8 @@ def test_listings_in_table_json_and_value(cli, share):
     pools = cli('pool', 'list', '-f', 'value', '-c', 'Name').stdout.split()
     assert sorted(pools)[0].endswith('@az1#pool0')
     services = cli.json('service', 'list')
-    assert {s['Binary'] for s in services} == {'manila-repl-scheduler',
-                                               'manila-repl-share'}
+    assert {s['Binary'] for s in services} == {'manila-scheduler',
+                                               'manila-share'}
     assert {s['State'] for s in services} == {'up'}
     shown = cli.json('share', 'show', share['name'])
     assert shown['id'] == share['id']

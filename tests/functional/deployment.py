@@ -1,4 +1,5 @@
 """A deployment of real manila-repl processes for a functional test."""
+import contextlib
 import os
 import signal
 import socket
@@ -61,18 +62,20 @@ def common_config(tmp, transport_url, db_url, port, interval=1,
 
 
 class Process:
-    def __init__(self, name, argv, log_path):
+    def __init__(self, name, argv, log_path, env=None):
         self.name = name
         self.argv = argv
         self.log_path = log_path
+        self.env = env
         self.popen = None
 
     def start(self):
         log = open(self.log_path, 'ab')
         self.popen = subprocess.Popen(self.argv, stdout=log,
                                       stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL)
+                                      stdin=subprocess.DEVNULL, env=self.env)
         log.close()
+        return self.popen
 
     def kill(self, sig=signal.SIGKILL):
         if self.popen and self.popen.poll() is None:
@@ -93,7 +96,9 @@ class Deployment:
     process, over a real transport and database."""
 
     def __init__(self, tmp, transport_url, db_url, interval=1,
-                 backends=None):
+                 backends=None, extra_config=None):
+        """``extra_config``: more config text (its own sections), in a
+        file every process reads after the common one."""
         self.tmp = str(tmp)
         os.makedirs(self.tmp, exist_ok=True)
         self.backends = tuple(backends) if backends else BACKENDS
@@ -104,6 +109,11 @@ class Deployment:
                                   self.port, interval, backends))
         self.processes = {}
         base = ['--config-file', self.config]
+        if extra_config:
+            extra = os.path.join(self.tmp, 'extra.conf')
+            with open(extra, 'w') as f:
+                f.write(extra_config)
+            base += ['--config-file', extra]
         self.processes['api'] = Process(
             'api', [script('manila-repl-api')] + base, self._log('api'))
         self.processes['scheduler'] = Process(
@@ -135,6 +145,19 @@ class Deployment:
         self.api.wait(lambda: len(self.api.get('/scheduler-stats/pools')
                                   .json()['pools']) == len(self.backends),
                       'pools of every backend', timeout=30)
+
+    @contextlib.contextmanager
+    def running(self):
+        """Started for the body, its logs printed if the body fails,
+        stopped in any case."""
+        try:
+            self.start()
+            yield self
+        except BaseException:
+            print(self.logs())
+            raise
+        finally:
+            self.stop()
 
     def stop(self):
         # Signal all first, then wait: each takes a moment to stop cleanly.

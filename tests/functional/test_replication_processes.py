@@ -7,6 +7,7 @@ import os
 import pytest
 
 from tests.functional import deployment
+from tests.functional import fake_gates
 from tests.functional import services
 from tests.functional import workflow
 
@@ -54,7 +55,7 @@ def test_dead_share_manager_shows_down(deployed):
     def state(host):
         services = api.get('/services').json()['services']
         return {s['host']: s['state'] for s in services
-                if s['binary'] == 'manila-repl-share'}.get(host)
+                if s['binary'] == 'manila-share'}.get(host)
 
     assert state('ft@az3') == 'up'
     deployed.processes['az3'].kill()
@@ -120,21 +121,20 @@ def test_concurrent_promotes_through_two_api_workers(deployed, tmp_path):
 
 
 def test_manager_killed_mid_add_replica_finishes_it_on_restart(deployed):
-    """kill -9 while the driver is inside add_replica: on restart the
-    manager finds the replica still creating and finishes it."""
+    """kill -9 while the driver is inside add_replica (held at its gate,
+    fake.py): on restart the manager finds the replica still creating and
+    finishes it, under the share's lock."""
     api = deployed.api
     type_id = workflow.create_replicated_type(api)
     share_id = workflow.create_share(api, type_id, az='az1')
-    inject = os.path.join(deployed.tmp, 'fake', 'az1', 'inject.json')
-    with open(inject, 'w') as f:
-        json.dump({'delay': {'add_replica': 30}}, f)
+    az1 = fake_gates.FakeBackend(deployed, 'az1')
+    az1.close('add_replica')
     try:
         rid = workflow.add_replica(api, share_id, 'az2')
-        # Placed by the scheduler, now inside the (slow) driver call.
-        api.wait(lambda: api.replica(rid)['host'], 'placement')
+        az1.wait_inside('add_replica', rid)
         deployed.processes['az1'].kill()
     finally:
-        os.unlink(inject)
+        az1.open('add_replica')
     assert api.replica(rid)['status'] == 'creating'
     deployed.processes['az1'].start()
     workflow.wait_replica(api, rid, 'the replica finished after restart',

@@ -56,7 +56,7 @@ class V2Controller(V2Resources):
     /v2/{project_id}/shares is /v2/shares.
     """
 
-    @method.expose()
+    @method.expose(methods=('GET',))
     def index(self):
         return versions.versions(pecan.request)
 
@@ -73,6 +73,6 @@ class RootController:
 
     v2 = V2Controller()
 
-    @method.expose(300)
+    @method.expose(300, methods=('GET',))
     def index(self):
         return versions.versions(pecan.request)

@@ -2,12 +2,11 @@
 """
 from typing import ClassVar
 
-import oslo_messaging as messaging
 import pecan
 from pecan import rest
 
-from manila_repl import api, exception, share_types
-from manila_repl.api import method
+from manila_repl import api, share_types
+from manila_repl.api import bus, method
 from manila_repl.api.views import scheduler_stats as views
 from manila_repl.scheduler import rpcapi as scheduler_rpcapi
 
@@ -20,7 +19,8 @@ _rpc = None
 def _scheduler():
     global _rpc
     if _rpc is None:
-        _rpc = scheduler_rpcapi.SchedulerAPI()
+        _rpc = scheduler_rpcapi.SchedulerAPI(retry=bus.retries(),
+                                             timeout=bus.timeout())
     return _rpc
 
 
@@ -34,13 +34,8 @@ def _pools(ctx):
         share_type = share_types.get_by_name_or_id(filters['share_type'])
         filters['share_type'] = share_type.id
         filters['extra_specs'] = share_types.extra_specs(share_type)
-    try:
-        return _scheduler().get_pools(ctx, filters=filters)
-    except messaging.MessagingTimeout:
-        raise exception.ServiceUnavailable(
-            reason='the scheduler did not answer in time')
-    except messaging.MessageDeliveryFailure as exc:
-        raise exception.ServiceUnavailable(reason=str(exc))
+    return bus.call(lambda: _scheduler().get_pools(ctx, filters=filters),
+                    'pools from the scheduler')
 
 
 class PoolsController(rest.RestController):

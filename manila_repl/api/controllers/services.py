@@ -19,7 +19,8 @@ def _services():
     if params.get('host'):
         query = query.where(Service.host == params['host'])
     if params.get('binary'):
-        query = query.where(Service.binary == params['binary'])
+        query = query.where(
+            Service.binary == views.stored_binary(params['binary']))
     if params.get('zone'):
         query = query.where(Service.availability_zone == params['zone'])
     if params.get('status') in ('enabled', 'disabled'):

@@ -33,6 +33,16 @@ class ExtraSpecsController(rest.RestController):
         # Manila answers with the specs it was sent.
         return views.extra_specs({k: specs[k] for k in body['extra_specs']})
 
+    @method.expose()
+    @validation.schema(schema.update_extra_spec)
+    def put(self, type_id, key, *, body=None):
+        api.context().can('share_types_extra_spec:update')
+        if key not in body:
+            raise exception.InvalidInput(reason='request body and URI '
+                                                'mismatch')
+        specs = share_types.set_extra_specs(type_id, body)
+        return {key: specs[key]}
+
     @method.expose(202)
     def delete(self, type_id, key):
         api.context().can('share_types_extra_spec:delete')
@@ -85,7 +95,7 @@ class ShareTypesController(rest.RestController):
         description = (req.get('description')
                        if microversion.at_least('2.41') else None)
         share_type = share_types.create(
-            req['name'].strip(), req['extra_specs'], is_public=is_public,
+            req['name'], req['extra_specs'], is_public=is_public,
             description=description)
         return views.show(share_type, ctx.is_admin)
 

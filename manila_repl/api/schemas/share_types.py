@@ -31,3 +31,6 @@ set_extra_specs = {
     'properties': {'extra_specs': dict(SPECS, minProperties=1)},
     'required': ['extra_specs'],
 }
+
+#: PUT /v2/types/{id}/extra_specs/{key}: ``{key: value}``, one spec.
+update_extra_spec = dict(SPECS, minProperties=1, maxProperties=1)

@@ -8,6 +8,9 @@ def export_location(location, is_admin, version, detail=False,
     view = {'id': location.uuid, 'path': location.path}
     if version >= (2, 14):
         view['preferred'] = location.preferred
+    if version >= (2, 87):
+        # Manila's metadata less 'preferred'; drivers set no other key.
+        view['metadata'] = {}
     if instance is not None:
         view['replica_state'] = instance.replica_state
         view['availability_zone'] = instance.availability_zone

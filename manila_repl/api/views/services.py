@@ -1,10 +1,29 @@
 from manila_repl.api.views import timestamp
 
+#: Our process names (logs, ps, the services table) and Manila's, which
+#: clients filter on (tempest looks for ``manila-share`` to find zones).
+_OURS = 'manila-repl-'
+_MANILAS = 'manila-'
+
+
+def wire_binary(binary):
+    """``manila-repl-share`` -> ``manila-share``."""
+    if binary.startswith(_OURS):
+        return _MANILAS + binary[len(_OURS):]
+    return binary
+
+
+def stored_binary(binary):
+    """What a ``binary`` filter from a client names in our table."""
+    if binary.startswith(_MANILAS) and not binary.startswith(_OURS):
+        return _OURS + binary[len(_MANILAS):]
+    return binary
+
 
 def service(row, state):
     return {
         'id': row.id,
-        'binary': row.binary,
+        'binary': wire_binary(row.binary),
         'host': row.host,
         'zone': row.availability_zone,
         'status': 'disabled' if row.disabled else 'enabled',

@@ -8,6 +8,19 @@ manager process: it is reachable while the process that wrote
 ``controller.pid`` is alive and no ``offline`` file exists. Failures and
 delays can be injected per method, in config or at run time in
 ``<root>/<backend>/inject.json`` (``{"fail": [...], "delay": {m: s}}``).
+
+Tests synchronise with a driver call through two files per method (the
+backend is the one whose manager runs the call):
+
+- ``<root>/<backend>/gate-<method>``: while it exists, a call of the method
+  waits (polling it) before doing anything, so a test can kill the
+  manager, or stop the database, at that exact point; removing it lets
+  the call go;
+- ``<root>/<backend>/inside-<method>``: written by a call held at the
+  gate, ``{"ids": [the instance ids it acts on], "pid": ...}``; a test
+  waits for it (with the id it expects) to know the manager is there.
+  Only gated calls write it: an ungated call costs one stat (the status
+  loop calls the driver once per replica).
 """
 import functools
 import os
@@ -43,9 +56,25 @@ fake_opts = [
 backend_conf.add_driver_opts(fake_opts)
 
 
+#: Seconds between two looks at a gate file (a stat: cheap).
+GATE_POLL = 0.05
+
+
+def _ids(args):
+    """Instance ids a call acts on: views, and snapshot instance dicts."""
+    ids = []
+    for arg in args:
+        if isinstance(arg, dict):
+            arg = arg.get('share_instance')
+        if getattr(arg, 'id', None):
+            ids.append(arg.id)
+    return ids
+
+
 def _injected(func):
     @functools.wraps(func)
     def wrapper(self, *args, **kwargs):
+        self._checkpoint(func.__name__, args)
         self._inject(func.__name__)
         return func(self, *args, **kwargs)
     return wrapper
@@ -84,6 +113,20 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
 
     _read = staticmethod(jsonfile.read)
     _write = staticmethod(jsonfile.write)
+
+    def _checkpoint(self, method, args):
+        """While the method's gate file exists: say "inside <method>" and
+        wait."""
+        directory = self._dir(self.backend_name)
+        gate = os.path.join(directory, 'gate-' + method)
+        if not os.path.exists(gate):
+            return
+        ids = _ids(args)
+        self._write(os.path.join(directory, 'inside-' + method),
+                    {'ids': ids, 'pid': os.getpid()})
+        LOG.info('%s of %s waits for its gate %s', method, ids, gate)
+        while os.path.exists(gate):
+            time.sleep(GATE_POLL)
 
     def _inject(self, method):
         failing = set(self.configuration.fake_fail_methods)
@@ -164,6 +207,7 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                 'free_capacity_gb': max(total - allocated, 0),
                 'allocated_capacity_gb': allocated,
                 'snapshot_support': True,
+                'create_share_from_snapshot_support': True,
                 'replication_type': replication_type,
                 'replication_domain': self.configuration.replication_domain,
             }],
@@ -238,6 +282,22 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
             'generation': data['generation']})
         return {'provider_location': 'fake:/%s/snapshots/%s' % (
             view.backend_name, snapshot_instance['id'])}
+
+    @_injected
+    def create_share_from_snapshot(self, share_instance, snapshot_instance):
+        """A new instance holding the snapshot's generation."""
+        self._require(share_instance)
+        self._require(snapshot_instance['share_instance'])
+        snapshot = self._read(self._snapshot_path(snapshot_instance))
+        if snapshot is None:
+            raise exception.ShareDriverError(
+                reason='snapshot instance %s has no data' %
+                snapshot_instance['id'])
+        self._write(self._path(share_instance), {
+            'id': share_instance.id, 'size': share_instance.size,
+            'generation': snapshot['generation'], 'writable': True,
+            'source_snapshot_id': snapshot_instance['snapshot_id']})
+        return {'export_locations': self._export(share_instance)}
 
     @_injected
     def delete_snapshot(self, snapshot_instance):

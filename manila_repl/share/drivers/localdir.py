@@ -9,6 +9,7 @@ this driver builds lives under a backend root::
     <root>/shares/<instance id>/   the data, the exported path
     <root>/staging/<instance id>/  where a sync writes; swapped with the
                                    share directory once complete
+    <root>/staging/<instance id>.incomplete   exists while a sync writes
     <root>/snapshots/<instance id>/<snapshot id>/   read-only copies
     <root>/meta/<instance id>.json size, role, time of the last sync
 
@@ -24,10 +25,15 @@ checksums) from the active's share directory into the replica's staging
 directory, then an atomic exchange of the staging and share directories
 (``renameat2(RENAME_EXCHANGE)``, two renames where that is missing). The
 previous generation stays in staging as the basis of the next sync, so a
-sync never copies the whole tree; an interrupted sync leaves the exported
-replica untouched and is resumed by the next one. Staging is seeded once
-from the replica with ``cp --reflink=auto -a`` (a cheap clone where the
-file system supports it). No hard links are ever made to share data.
+sync never copies the whole tree. An interrupted sync leaves the exported
+replica untouched: a sync that failed leaves a usable basis for the next
+one; a sync whose manager was killed (its ``.incomplete`` marker is still
+there) leaves a half-written staging area, which the next sync discards
+before it starts. Staging is seeded from the replica with ``cp
+--reflink=auto -a`` (a cheap clone where the file system supports it). No
+hard links are ever made to share data. rsync and cp die with the manager
+that started them (children.py): no orphan writes into a staging area
+that a redo uses.
 """
 import contextlib
 import ctypes
@@ -50,6 +56,7 @@ from oslo_utils import timeutils
 from manila_repl.conf import backend as backend_conf
 from manila_repl import exception
 from manila_repl.share import driver
+from manila_repl.share.drivers import children
 from manila_repl.share.drivers import jsonfile
 
 LOG = logging.getLogger(__name__)
@@ -76,6 +83,8 @@ localdir_opts = [
 backend_conf.add_driver_opts(localdir_opts)
 
 MARKER = '.manila-repl-localdir'
+#: Beside a snapshot: {relative path: mode} of the files it made read-only.
+MODES_SUFFIX = '.modes.json'
 RSYNC_MISSING = ('rsync is not installed: install the rsync package '
                  '(e.g. apt-get install rsync)')
 _UUID = re.compile(r'[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
@@ -90,6 +99,9 @@ _UUID = re.compile(r'[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
 RSYNC_OPTIONS = ('--archive', '--delete', '--modify-window=-1', '--stats')
 _TOTAL_SIZE = re.compile(r'^Total file size: ([0-9,.]+) bytes', re.M)
 _GIB = 1 << 30
+#: Next to a staging area while a sync writes into it: found by the next
+#: sync, the area is half written (its sync was killed) and is discarded.
+INCOMPLETE = '.incomplete'
 
 _libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6',
                     use_errno=True)
@@ -233,7 +245,8 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
     def _run(argv):
         try:
             result = subprocess.run(argv, capture_output=True, text=True,
-                                    stdin=subprocess.DEVNULL)
+                                    stdin=subprocess.DEVNULL,
+                                    **children.popen_kwargs())
         except FileNotFoundError:
             raise exception.ShareDriverError(
                 reason=RSYNC_MISSING if argv[0] == 'rsync' else
@@ -290,6 +303,7 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         pool = {
             'pool_name': self.configuration.localdir_pool_name,
             'snapshot_support': True,
+            'create_share_from_snapshot_support': True,
             'replication_type': replication_type,
             'replication_domain': self.configuration.replication_domain,
         }
@@ -327,13 +341,13 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
 
     def delete_share(self, share_instance):
         self._require(share_instance)
+        share = self.share_path(share_instance)
         staging = self._staging_path(share_instance)
-        for path in (self.share_path(share_instance), staging,
-                     staging + '.seed', staging + '.swap',
+        for path in (share, share + '.swap', staging, staging + '.seed',
                      self._snapshots_dir(share_instance)):
             _rmtree(path)
-        for path in (self._meta_path(share_instance),
-                     self._staging_path(share_instance) + '.lock'):
+        for path in (self._meta_path(share_instance), staging + '.lock',
+                     staging + INCOMPLETE):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
 
@@ -389,20 +403,57 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         tmp = target + '.tmp'
         _rmtree(tmp)
         self._clone(source, tmp)
+        # Read-only copies; the modes taken away are kept beside them, for
+        # a share created from the snapshot.
+        modes = {}
         for path, dirs, files in os.walk(tmp):
             for name in files:
                 full = os.path.join(path, name)
                 if not os.path.islink(full):
-                    mode = os.lstat(full).st_mode
-                    os.chmod(full, mode & ~0o222)
+                    mode = stat.S_IMODE(os.lstat(full).st_mode)
+                    if mode & 0o222:
+                        modes[os.path.relpath(full, tmp)] = mode
+                        os.chmod(full, mode & ~0o222)
+        self._write(target + MODES_SUFFIX, modes)
         os.rename(tmp, target)
         return {'provider_location': target}
 
     def delete_snapshot(self, snapshot_instance):
         share_instance = snapshot_instance['share_instance']
         self._require(share_instance)
-        _rmtree(self._snapshot_path(share_instance,
-                                    snapshot_instance['snapshot_id']))
+        path = self._snapshot_path(share_instance,
+                                   snapshot_instance['snapshot_id'])
+        _rmtree(path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path + MODES_SUFFIX)
+
+    def create_share_from_snapshot(self, share_instance, snapshot_instance):
+        """A new instance whose data is a writable clone of the snapshot
+        (which may live on another backend's directory)."""
+        source_instance = snapshot_instance['share_instance']
+        self._require(share_instance)
+        self._require(source_instance)
+        source = self._snapshot_path(source_instance,
+                                     snapshot_instance['snapshot_id'])
+        if not os.path.isdir(source):
+            raise exception.ShareDriverError(
+                reason='snapshot %s has no data on instance %s' % (
+                    snapshot_instance['snapshot_id'], source_instance.id))
+        target = self.share_path(share_instance)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        tmp = target + '.from-snapshot'
+        _rmtree(tmp)
+        self._clone(source, tmp)
+        # The modes the snapshot's read-only copy took away.
+        for rel, mode in (self._read(source + MODES_SUFFIX) or {}).items():
+            full = os.path.join(tmp, rel)
+            if os.path.isfile(full) and not os.path.islink(full):
+                os.chmod(full, mode)
+        _rmtree(target)
+        os.rename(tmp, target)
+        self._update_meta(share_instance, size=share_instance.size,
+                          writable=True)
+        return {'export_locations': self._export(share_instance)}
 
     # -- replication -------------------------------------------------------
     def _sync(self, source, target):
@@ -418,6 +469,7 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         share = self.share_path(target)
         staging = self._staging_path(target)
         with self._locked(target):
+            self._discard_interrupted(target)
             if not os.path.isdir(staging):
                 if os.path.isdir(share):
                     # Seed once from the replica: rsync then sends deltas.
@@ -426,17 +478,45 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                     os.rename(staging + '.seed', staging)
                 else:
                     os.makedirs(staging)
-            used = self._rsync(source_path, staging)
+            marker = staging + INCOMPLETE
+            with open(marker, 'w'):
+                pass
+            try:
+                used = self._rsync(source_path, staging)
+            except Exception:
+                # rsync has ended: what it wrote is a basis for the next.
+                os.unlink(marker)
+                raise
             if os.path.isdir(share):
                 # The previous generation stays in staging: next basis.
                 _exchange(staging, share)
             else:
                 os.rename(staging, share)
+            os.unlink(marker)
             now = timeutils.utcnow()
             self._update_meta(target, size=target.size, writable=False,
                               last_sync_at=now.isoformat(),
                               source=source.id, used_bytes=used)
         return now, used
+
+    def _discard_interrupted(self, view):
+        """Before a sync: clear what a sync killed midway left (its
+        manager killed, the machine down). Its staging area is half
+        written and a two-rename exchange may have been cut between its
+        renames: the share directory comes back, the rest goes, and this
+        sync starts from a fresh seed."""
+        staging = self._staging_path(view)
+        if not os.path.exists(staging + INCOMPLETE):
+            return
+        share = self.share_path(view)
+        LOG.warning('Instance %s: the previous sync into it was '
+                    'interrupted; discarding its staging area', view.id)
+        spare = share + '.swap'          # _exchange's
+        if not os.path.isdir(share) and os.path.isdir(spare):
+            os.rename(spare, share)
+        for path in (staging, staging + '.seed', spare):
+            _rmtree(path)
+        os.unlink(staging + INCOMPLETE)
 
     def _state(self, synced, used, view):
         age = (timeutils.utcnow() - synced).total_seconds()
@@ -463,7 +543,7 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
     def set_active_replica(self, share_instance):
         self._require(share_instance)
         old = share_instance.active_replica
-        broken = set()
+        broken = {}                     # id: why it reads error, or None
         if old is not None and old.id != share_instance.id:
             if self.reachable(old.backend_name) and \
                     os.path.isdir(self.share_path(old)):
@@ -474,9 +554,13 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                     LOG.error('Final sync from the old active %s failed: '
                               '%s; writes after its last sync may be lost',
                               old.id, e)
-                    broken.add(old.id)
+                    broken[old.id] = (
+                        'The final sync from this replica, the active one '
+                        'until replica %s was promoted, failed: %s. Its '
+                        'writes after its last sync are not on the new '
+                        'active replica.' % (share_instance.id, e))
             else:
-                broken.add(old.id)
+                broken[old.id] = None
         path = self.share_path(share_instance)
         if not os.path.isdir(path):
             raise exception.ShareDriverError(
@@ -491,13 +575,16 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                     'replica_state': driver.ACTIVE,
                     'export_locations': self._export(share_instance)}]
         for other in share_instance.replicas:
+            update = {'id': other.id}
             if other.id in broken or not self.reachable(other.backend_name):
-                state = driver.ERROR
+                update['replica_state'] = driver.ERROR
+                if broken.get(other.id):
+                    update['message'] = broken[other.id]
             else:
                 if os.path.exists(self._meta_path(other)):
                     self._update_meta(other, writable=False)
-                state = driver.OUT_OF_SYNC
-            updates.append({'id': other.id, 'replica_state': state})
+                update['replica_state'] = driver.OUT_OF_SYNC
+            updates.append(update)
         return updates
 
     def update_replica_status(self, share_instance):

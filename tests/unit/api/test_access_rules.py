@@ -181,3 +181,27 @@ def test_maps_on_every_instance(client, share):
             .where(models.ShareInstanceAccessMap.access_id ==
                    rule['id'])).all()
     assert states == ['queued_to_apply'] * 2
+
+
+def test_replica_in_error(client, db):
+    """A replica in error: allow_access is refused below 2.74 (400, as
+    Manila) and allowed from 2.74; the share's access_rules_status counts
+    only available instances, so the broken replica's maps leave it
+    active."""
+    share_id = db.share()
+    db.instance(share_id)
+    broken = db.instance(share_id, replica_state='error', status='error',
+                         host='node@az2#pool0', az='az2')
+    for version in ('2.11', '2.73'):
+        assert_fault(allow(client, share_id, status=400, version=version),
+                     400, 'badRequest')
+    assert client.get(f'/v2/share-access-rules?share_id={share_id}').json[
+        'access_list'] == []
+    allow(client, share_id, version='2.74')
+    set_maps(access.ACTIVE)
+    with session.transaction() as s:
+        s.execute(sa.update(models.ShareInstanceAccessMap)
+                  .where(models.ShareInstanceAccessMap.share_instance_id ==
+                         broken).values(state=access.ERROR))
+    assert client.get(f'/v2/shares/{share_id}').json['share'][
+        'access_rules_status'] == 'active'

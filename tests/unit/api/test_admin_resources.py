@@ -58,15 +58,19 @@ def test_services(client, db):
                           updated_at=now - datetime.timedelta(hours=1)))
     services = client.get('/v2/services').json['services']
     assert [(s['binary'], s['state'], s['status']) for s in services] == [
-        ('manila-repl-share', 'up', 'enabled'),
-        ('manila-repl-scheduler', 'down', 'disabled')]
+        ('manila-share', 'up', 'enabled'),
+        ('manila-scheduler', 'down', 'disabled')]
     assert set(services[0]) == {'id', 'binary', 'host', 'zone', 'status',
                                 'state', 'updated_at'}
     assert services[0]['zone'] == 'az1'
-    for query, binaries in (('state=up', ['manila-repl-share']),
-                            ('status=disabled', ['manila-repl-scheduler']),
-                            ('zone=az1', ['manila-repl-share']),
-                            ('host=node', ['manila-repl-scheduler']),
+    # Manila's names on the wire and in the binary filter.
+    for query, binaries in (('state=up', ['manila-share']),
+                            ('status=disabled', ['manila-scheduler']),
+                            ('zone=az1', ['manila-share']),
+                            ('host=node', ['manila-scheduler']),
+                            ('binary=manila-share', ['manila-share']),
+                            ('binary=manila-scheduler',
+                             ['manila-scheduler']),
                             ('binary=nope', [])):
         found = client.get(f'/v2/services?{query}').json['services']
         assert [s['binary'] for s in found] == binaries

@@ -1,6 +1,7 @@
 """POST /v2/shares/{id}/action extend / shrink: the API side."""
 import datetime
 
+import oslo_messaging
 import pytest
 import sqlalchemy as sa
 
@@ -165,7 +166,7 @@ def test_broker_down_undoes_503(client, db, share, monkeypatch):
 
     class Down:
         def extend_share(self, *a, **kw):
-            raise RuntimeError('no broker')
+            raise oslo_messaging.MessageDeliveryFailure('no broker')
 
     monkeypatch.setattr(share_api, '_share', Down())
     share_id, active, replica = share
@@ -176,3 +177,42 @@ def test_broker_down_undoes_503(client, db, share, monkeypatch):
         assert instance.status == c.STATUS_AVAILABLE
         assert instance.status_message is None
     assert db.get(models.Share, share_id).task_state is None
+
+
+@pytest.mark.parametrize('task, named', [
+    (c.STATUS_EXTENDING, 'an extend is in progress'),
+    (c.STATUS_SHRINKING, 'a shrink is in progress'),
+    (c.TASK_REPLICATION_CHANGE, 'a replica promotion is in progress'),
+])
+def test_busy_share_409_names_the_task(client, db, task, named):
+    """Whatever a task-guarded request meets, its 409 names the task that
+    holds the share (an extend was reported as a promotion)."""
+    type_id = db.share_type()
+    db.add(models.ShareTypeExtraSpec(share_type_id=type_id,
+                                     spec_key='snapshot_support',
+                                     spec_value='True'))
+    db.zone('az1')
+    db.zone('az2')
+    share_id = db.share(size=2, type_id=type_id)
+    db.instance(share_id)
+    replica = db.instance(share_id, replica_state='in_sync', az='az2',
+                          host='node@az2#pool0')
+    rule = client.post(f'/v2/shares/{share_id}/action', {'allow_access': {
+        'access_type': 'ip', 'access_to': '10.0.0.1'}}).json['access']
+    db.update(models.Share, share_id, task_state=task)
+    refused = [
+        client.post('/v2/snapshots', {'snapshot': {'share_id': share_id}},
+                    status=409),
+        client.post('/v2/share-replicas', {'share_replica': {
+            'share_id': share_id, 'availability_zone': 'az2'}}, status=409),
+        client.delete(f'/v2/share-replicas/{replica}', status=409),
+        client.delete(f'/v2/shares/{share_id}', status=409),
+        _action(client, share_id, {'allow_access': {
+            'access_type': 'ip', 'access_to': '10.0.0.2'}}, status=409),
+        _action(client, share_id, {'deny_access': {'access_id': rule['id']}},
+                status=409),
+        _action(client, share_id, {'extend': {'new_size': 3}}, status=409),
+    ]
+    for response in refused:
+        message = assert_fault(response, 409, 'conflictingRequest')
+        assert named in message, (response.request.path, message)

@@ -234,7 +234,11 @@ def test_export_locations(client, db, share):
     assert location['share_instance_id'] == replica
     (member,) = client.get(path, roles='member').json['export_locations']
     assert set(member) == {'id', 'path', 'preferred', 'replica_state',
-                           'availability_zone'}
+                           'availability_zone', 'metadata'}
+    assert member['metadata'] == {}
+    (older,) = client.get(path, roles='member',
+                          version='2.86').json['export_locations']
+    assert set(older) == set(member) - {'metadata'}
     one = client.get(f"{path}/{location['id']}").json['export_location']
     assert one['id'] == location['id'] and 'created_at' in one
     assert_fault(client.get(path, version='2.46', status=404), 404,

@@ -41,6 +41,8 @@ def test_create_validation(client, db):
         {'share_type': {'name': 'x', 'extra_specs': {}}},
         {'share_type': {'name': '', 'extra_specs': {
             'driver_handles_share_servers': False}}},
+        _body(name='   '),
+        _body(name='\t \n'),
         {'share_type': {'extra_specs': {
             'driver_handles_share_servers': False}}},
         {'type': {}},
@@ -58,6 +60,9 @@ def test_create_validation(client, db):
                              headers={'Content-Type': 'text/plain'}),
                  400, 'badRequest')
     assert db.count(models.ShareType) == 0
+    message = assert_fault(client.post('/v2/types', _body(name=' '),
+                                       status=400), 400, 'badRequest')
+    assert 'blank' in message
 
 
 def test_create_accepts_string_booleans(client):
@@ -115,6 +120,32 @@ def test_extra_specs(client, db):
                  'badRequest')
     assert client.get(path).json['extra_specs']['replication_type'] == \
         'readable'
+
+
+def test_update_one_extra_spec(client, db):
+    """PUT /v2/types/{id}/extra_specs/{key} (tempest sets a type's
+    availability_zones this way)."""
+    type_id = db.share_type()
+    path = f'/v2/types/{type_id}/extra_specs'
+    assert client.put(f'{path}/availability_zones', {
+        'availability_zones': 'az1,az2'}).json == {
+            'availability_zones': 'az1,az2'}
+    assert client.put(f'{path}/snapshot_support', {
+        'snapshot_support': True}).json == {'snapshot_support': 'True'}
+    assert client.get(path).json['extra_specs']['availability_zones'] == \
+        'az1,az2'
+    for key, body in (('a', {'b': 'c'}), ('a', {'a': 'b', 'c': 'd'}),
+                      ('a', {}), ('a', {'a': {'nested': 1}}),
+                      ('replication_type', {'replication_type': 'bad'})):
+        assert_fault(client.put(f'{path}/{key}', body, status=400), 400,
+                     'badRequest')
+    assert_fault(client.put(f'{path}/a', {'a': 'b'}, roles='member',
+                            status=403), 403, 'forbidden')
+    assert_fault(client.put('/v2/types/nope/extra_specs/a', {'a': 'b'},
+                            status=404), 404, 'itemNotFound')
+    assert set(client.get(path).json['extra_specs']) == {
+        'driver_handles_share_servers', 'replication_type',
+        'availability_zones', 'snapshot_support'}
 
 
 def test_delete(client, db):

@@ -153,13 +153,17 @@ def test_export_locations_are_the_active_replicas(client, db):
     path = f'/v2/shares/{share_id}/export_locations'
     admin = client.get(path).json['export_locations']
     assert [e['path'] for e in admin] == ['10.0.0.1:/a', 'admin:/a']
-    assert set(admin[0]) == {'id', 'path', 'preferred',
+    assert set(admin[0]) == {'id', 'path', 'preferred', 'metadata',
                              'share_instance_id', 'is_admin_only'}
     member = client.get(path, roles='member').json['export_locations']
     assert [e['path'] for e in member] == ['10.0.0.1:/a']
-    assert set(member[0]) == {'id', 'path', 'preferred'}
+    assert set(member[0]) == {'id', 'path', 'preferred', 'metadata'}
+    # Export location metadata from 2.87 (Manila's, less 'preferred').
+    older = client.get(path, roles='member', version='2.86').json
+    assert set(older['export_locations'][0]) == {'id', 'path', 'preferred'}
     one = client.get(f"{path}/{admin[0]['id']}").json['export_location']
     assert one['path'] == '10.0.0.1:/a' and 'created_at' in one
+    assert one['metadata'] == {}
     assert_fault(client.get(f'{path}/nope', status=404), 404,
                  'itemNotFound')
     assert_fault(client.get(path, version='2.8', status=404), 404,

@@ -15,6 +15,7 @@ from manila_repl import rpc
 from manila_repl.conf import CONF, backend_config
 from manila_repl.db import migration, models, session
 from manila_repl.share import manager
+from manila_repl.share import pending_db
 
 # Adds the fake driver's options to every backend section.
 from manila_repl.share.drivers import fake  # noqa: F401
@@ -98,6 +99,24 @@ def make_backends(overrides, root, names=BACKENDS, domain='domain1',
         driver.do_setup()
         drivers[name] = driver
     return drivers
+
+
+def with_storage(drivers, instance_id):
+    """What its driver made before a manager died: its storage."""
+    from manila_repl.share import instance_db
+    _, view = instance_db.load(instance_id)
+    drivers[view.backend_name].create_share(view)
+    return instance_id
+
+
+def flows(work):
+    """(flow, target) of each pending_db.Work."""
+    return [(w.flow, w.target) for w in work]
+
+
+def pending(backend, older_than=None):
+    """(flow, target) of the work ``backend`` owns now."""
+    return flows(pending_db.pending_work(backend, older_than))
 
 
 def stats(driver):

@@ -41,6 +41,30 @@ def test_get_pools_lists_reported_pools(scheduler):
         _ctx(), {'backend': 'az2'})] == ['node@az2#pool0']
 
 
+def test_get_pools_of_a_share_type(scheduler):
+    """?share_type= (extra_specs from the API): the pools that could hold
+    a share of that type, as Manila matches extra specs to capabilities."""
+    def names(extra_specs):
+        return [p['name'] for p in scheduler.get_pools(
+            _ctx(), {'share_type': 'id', 'extra_specs': extra_specs})]
+    every = ['node@az1#pool0', 'node@az2#pool0', 'node@az3#pool0']
+    assert names({'driver_handles_share_servers': 'False',
+                  'replication_type': 'readable'}) == every
+    assert names({'share_backend_name': 'az2'}) == ['node@az2#pool0']
+    assert names({'availability_zones': 'az1, az3'}) == [
+        'node@az1#pool0', 'node@az3#pool0']
+    assert names({'driver_handles_share_servers': 'True'}) == []
+    assert names({'capabilities:no_such_capability': 'x'}) == []
+
+
+def test_type_availability_zones_restrict_placement(scheduler, rows):
+    zoned = rows.share_type(availability_zones='az3')
+    share = rows.share(type_id=zoned)
+    instance = rows.instance(share, status=c.STATUS_CREATING, placed=False)
+    scheduler.create_share_instance(_ctx(), instance)
+    assert rows.instance_row(instance).availability_zone == 'az3'
+
+
 def test_new_share_honours_the_backend_pin(scheduler, rows, pinned_type):
     share = rows.share(type_id=pinned_type)
     instance = rows.instance(share, status=c.STATUS_CREATING, placed=False)

@@ -164,10 +164,10 @@ def test_transitional_instances_wait(drivers, rows, share):
 
 def test_recovery_reruns_pending(drivers, rows, share):
     rule = access_api.allow_access(ADMIN, share['id'], 'ip', '10.0.0.1')
-    work = recovery.pending_work(fixtures.backend_host('az1'))
+    work = fixtures.pending(fixtures.backend_host('az1'))
     assert ('update_access', share['id']) in work
-    assert ('update_access', share['id']) not in recovery.pending_work(
+    assert ('update_access', share['id']) not in fixtures.pending(
         fixtures.backend_host('az2'))
     recovery.recover(drivers['az1'], fixtures.backend_host('az1'))
     assert states(rule['id']) == [access.ACTIVE] * 2
-    assert recovery.pending_work(fixtures.backend_host('az1')) == []
+    assert fixtures.pending(fixtures.backend_host('az1')) == []

@@ -4,6 +4,7 @@ closed port, not a stand-in)."""
 import pytest
 import sqlalchemy as sa
 
+from manila_repl.api import bus
 from manila_repl import constants as c
 from manila_repl import context as ctx_mod
 from manila_repl import exception, rpc
@@ -23,6 +24,7 @@ def dead_broker(conf_db):
     share_api._scheduler = share_api._share = None
     yield
     rpc.reset()
+    bus.reset()
     share_api._scheduler = share_api._share = None
 
 
@@ -40,14 +42,26 @@ def _instances(share_id):
             .where(models.ShareInstance.share_id == share_id)).all()
 
 
-def test_create_share_fails_visibly(dead_broker):
-    with pytest.raises(exception.ServiceUnavailable):
-        share_api.create_share(_ctx(), 1, 'nfs', None, name='x')
+def _count(model):
     with session.reader() as r:
-        share_id = r.scalar(sa.select(models.Share.id))
-    [(_, status, _, message)] = _instances(share_id)
-    assert status == c.STATUS_ERROR
-    assert 'scheduler could not be reached' in message
+        return r.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_create_share_leaves_nothing(dead_broker):
+    with pytest.raises(exception.ServiceUnavailable) as raised:
+        share_api.create_share(_ctx(), 1, 'nfs', None, name='x')
+    assert 'nothing was changed' in raised.value.msg
+    assert _count(models.Share) == _count(models.ShareInstance) == 0
+
+
+def test_create_replica_leaves_nothing(rows, dead_broker):
+    share_id = rows.share()
+    rows.instance(share_id, 'az1')
+    before = sorted(_instances(share_id))
+    with pytest.raises(exception.ServiceUnavailable) as raised:
+        share_api.create_replica(_ctx(), share_id)
+    assert 'nothing was changed' in raised.value.msg
+    assert sorted(_instances(share_id)) == before
 
 
 def test_promote_and_delete_are_undone(rows, dead_broker):

@@ -307,6 +307,10 @@ def test_broken_chain_is_repaired_by_a_full_send(drivers, loops):
                    capture_output=True)
     subprocess.run(['btrfs', 'subvolume', 'create', received], check=True,
                    capture_output=True)
+    # Read-only, as a finished receive (a writable one is a partial
+    # receive, discarded before the chain is looked at).
+    subprocess.run(['btrfs', 'property', 'set', '-ts', received, 'ro',
+                    'true'], check=True, capture_output=True)
     write(path(loops, 'bt1', a.id), {'g': b'more'})
     update = drivers['bt1'].update_replica_status(share.view('bt2'))
     assert update['replica_state'] == 'in_sync'
@@ -346,6 +350,56 @@ def test_failed_receive_leaves_no_partial_subvolume(drivers, loops):
     drivers['bt1'].delete_share(share.view('bt1'))
 
 
+def _killed_receive(loops, share, a, r):
+    """What a sync killed with its manager leaves: the active's new
+    snapshot taken (read-only), its receive on the replica half done
+    (writable)."""
+    from manila_repl.share.drivers.btrfs import store as store_mod
+    newest = snapshots(loops, 'bt2', r.id)[-1]
+    name = store_mod.snapshot_name(a.id, store_mod.stamp_of(newest) + 1)
+    src = os.path.join(loops['bt1'].mount_point, '.repl', a.id, name)
+    subprocess.run(['btrfs', 'subvolume', 'snapshot', '-r',
+                    path(loops, 'bt1', a.id), src], check=True,
+                   capture_output=True)
+    partial = os.path.join(loops['bt2'].mount_point, '.repl', r.id, name)
+    subprocess.run(['btrfs', 'subvolume', 'create', partial], check=True,
+                   capture_output=True)
+    write(partial, {'half': b'written'})
+    return name
+
+
+def test_receive_killed_with_its_manager_is_discarded(drivers, loops):
+    share = Share([('bt1', 'active'), ('bt2', 'out_of_sync')])
+    a, r = share.view('bt1'), share.view('bt2')
+    drivers['bt1'].create_share(a)
+    write(path(loops, 'bt1', a.id), {'f': os.urandom(4096)})
+    drivers['bt1'].add_replica(a, r)
+    write(path(loops, 'bt1', a.id), {'g': b'before the kill'})
+    name = _killed_receive(loops, share, a, r)
+    update = drivers['bt1'].update_replica_status(share.view('bt2'))
+    assert update['replica_state'] == 'in_sync'
+    assert btrfs_loop.tree_digest(path(loops, 'bt2', r.id)) == \
+        btrfs_loop.tree_digest(path(loops, 'bt1', a.id))
+    # Not taken for a common base: gone, and every snapshot left is whole.
+    assert name not in snapshots(loops, 'bt2', r.id)
+    for held in snapshots(loops, 'bt2', r.id):
+        out = subprocess.run(
+            ['btrfs', 'property', 'get', '-ts', os.path.join(
+                loops['bt2'].mount_point, '.repl', r.id, held), 'ro'],
+            check=True, capture_output=True, text=True).stdout
+        assert out.strip() == 'ro=true'
+    # A promote with the old active gone never makes a partial receive the
+    # new active's data.
+    write(path(loops, 'bt1', a.id), {'h': b'lost with the old active'})
+    _killed_receive(loops, share, a, r)
+    loops['bt1'].unmount()
+    share.apply(drivers['bt2'].set_active_replica(share.view('bt2')))
+    assert sorted(os.listdir(path(loops, 'bt2', r.id))) == ['f', 'g']
+    loops['bt1'].mount()
+    drivers['bt2'].delete_share(share.view('bt2'))
+    drivers['bt1'].delete_share(share.view('bt1'))
+
+
 def test_promote_succeeds_when_the_old_actives_final_transfer_fails(
         drivers, loops):
     """The old active answers but its final transfer fails (the target is
@@ -371,10 +425,51 @@ def test_promote_succeeds_when_the_old_actives_final_transfer_fails(
         os.unlink(filler)
     states = {u['id']: u['replica_state'] for u in updates}
     assert states == {r.id: 'active', a.id: 'error'}
+    # Why, for its status message.
+    (old,) = [u for u in updates if u['id'] == a.id]
+    assert old['message'].startswith(
+        'The final transfer from this replica, the active one until '
+        'replica %s was promoted, failed: ' % r.id)
     assert btrfs_loop.tree_digest(path(loops, 'bt2', r.id)) == synced
     share.apply(updates)
     drivers['bt2'].remove_replica(share.view('bt1'))
     drivers['bt2'].delete_share(share.view('bt2'))
+
+
+def test_create_share_from_snapshot(drivers, loops):
+    """A new share on the snapshot's backend: a writable clone of the
+    snapshot, apart from the source; its replicas form a new chain."""
+    source = Share([('bt1', 'active')])
+    a = source.view('bt1')
+    drivers['bt1'].create_share(a)
+    a_root = path(loops, 'bt1', a.id)
+    write(a_root, {'f': b'snapshotted', 'd/g': os.urandom(5000)})
+    snapshot = {'id': uuidutils.generate_uuid(),
+                'snapshot_id': uuidutils.generate_uuid(),
+                'share_instance': a, 'size': 1}
+    drivers['bt1'].create_snapshot(snapshot)
+    taken = btrfs_loop.tree_digest(a_root)
+    write(a_root, {'f': b'later'})
+    assert drivers['bt1'].get_stats()['pools'][0][
+        'create_share_from_snapshot_support'] is True
+    new = Share([('bt1', 'active'), ('bt2', 'out_of_sync')], size=2)
+    n = new.view('bt1')
+    update = drivers['bt1'].create_share_from_snapshot(n, snapshot)
+    n_root = path(loops, 'bt1', n.id)
+    assert update['export_locations'][0]['path']
+    assert btrfs_loop.tree_digest(n_root) == taken
+    write(n_root, {'f': b'the new share is writable'})
+    assert open(os.path.join(a_root, 'f'), 'rb').read() == b'later'
+    replica = new.view('bt2')
+    drivers['bt1'].add_replica(n, replica)
+    assert btrfs_loop.tree_digest(path(loops, 'bt2', replica.id)) == \
+        btrfs_loop.tree_digest(n_root)
+    with pytest.raises(exception.ShareDriverError, match='cannot seed'):
+        drivers['bt2'].create_share_from_snapshot(new.view('bt2'), snapshot)
+    drivers['bt1'].remove_replica(new.view('bt2'))
+    drivers['bt1'].delete_share(n)
+    drivers['bt1'].delete_snapshot(snapshot)
+    drivers['bt1'].delete_share(a)
 
 
 def test_snapshots_on_the_active_and_a_replica(drivers, loops):

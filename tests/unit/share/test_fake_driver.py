@@ -183,6 +183,35 @@ def test_new_active_unreachable_fails_the_promote(drivers, root,
         drivers['az2'].set_active_replica(replicated['r2'])
 
 
+def test_marker_and_gate(drivers, root):
+    """A call says it is inside (with the ids it acts on) and waits while
+    its gate exists: what functional tests synchronise on."""
+    import threading
+    v = make_views(('a1', 'az1', 'active'), ('r2', 'az2', 'out_of_sync'))
+    drivers['az1'].create_share(v['a1'])
+    gate = root / 'az1' / 'gate-add_replica'
+    marker = root / 'az1' / 'inside-add_replica'
+    gate.touch()
+    call = threading.Thread(target=drivers['az1'].add_replica,
+                            args=(v['a1'], v['r2']))
+    call.start()
+    try:
+        deadline = timeutils.utcnow() + datetime.timedelta(seconds=10)
+        while not marker.exists():
+            assert timeutils.utcnow() < deadline, 'no marker'
+            call.join(0.01)
+        assert json.loads(marker.read_text()) == {
+            'ids': ['a1', 'r2'], 'pid': os.getpid()}
+        # Held at the gate: nothing done yet.
+        assert call.is_alive()
+        assert stored(root, 'az2', 'r2') is None
+    finally:
+        gate.unlink()
+        call.join(10)
+    assert not call.is_alive()
+    assert stored(root, 'az2', 'r2')['generation'] == 1
+
+
 def test_injected_failure_at_run_time(drivers, root, replicated):
     inject = root / 'az1' / 'inject.json'
     inject.write_text(json.dumps({'fail': ['update_replica_status']}))
@@ -209,3 +238,29 @@ def test_remove_replica(drivers, root, replicated):
     # A replica already gone counts as removed.
     drivers['az1'].remove_replica(replicated['r2'])
     assert stored(root, 'az3', 'r3') is not None
+
+
+def test_create_share_from_snapshot(drivers, root, replicated):
+    """The new share holds the snapshot's generation, not the source's
+    later writes; its replicas form a new chain."""
+    active = replicated['a1']
+    snapshot = {'id': 'si1', 'snapshot_id': 's1', 'share_instance': active,
+                'size': 1}
+    drivers['az1'].create_snapshot(snapshot)
+    generation = stored(root, 'az1', 'a1')['generation']
+    (root / 'az1' / 'a1.json').write_text(json.dumps(
+        dict(stored(root, 'az1', 'a1'), generation=generation + 5)))
+    assert drivers['az1'].get_stats()['pools'][0][
+        'create_share_from_snapshot_support'] is True
+    new = make_views(('n1', 'az1', 'active'), ('n2', 'az2', 'out_of_sync'),
+                     share_id='share-2', size=2)
+    update = drivers['az1'].create_share_from_snapshot(new['n1'], snapshot)
+    assert update['export_locations'][0]['path']
+    data = stored(root, 'az1', 'n1')
+    assert (data['generation'], data['size'], data['source_snapshot_id']) \
+        == (generation, 2, 's1')
+    drivers['az1'].add_replica(new['n1'], new['n2'])
+    assert stored(root, 'az2', 'n2')['generation'] == generation
+    with pytest.raises(exception.ShareDriverError):
+        drivers['az1'].create_share_from_snapshot(
+            new['n1'], dict(snapshot, id='missing'))

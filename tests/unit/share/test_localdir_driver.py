@@ -291,6 +291,22 @@ def test_planned_failover_and_failback(drivers, share):
         assert tree(share.path(az)) == expected
 
 
+def test_promote_after_a_failed_final_sync_says_why(drivers, share,
+                                                    monkeypatch):
+    drivers['az1'].add_replica(share.view('az1'), share.view('az2'))
+
+    def fail(source, target):
+        raise exception.ShareDriverError(reason='rsync killed')
+    monkeypatch.setattr(drivers['az2'], '_rsync', fail)
+    updates = share.promote('az2')
+    assert updates['az2']['replica_state'] == 'active'
+    assert updates['az1']['replica_state'] == 'error'
+    assert updates['az1']['message'].startswith(
+        'The final sync from this replica, the active one until replica '
+        '%s was promoted, failed: ' % share.ids['az2'])
+    assert 'rsync killed' in updates['az1']['message']
+
+
 def test_promote_with_old_active_unmounted_then_reseed(drivers, roots,
                                                        share):
     active = pathlib.Path(share.path('az1'))
@@ -362,6 +378,63 @@ def test_interrupted_sync_leaves_the_replica_untouched(drivers, share,
     assert tree(share.path('az2')) == tree(active)
 
 
+def _killed_sync(drivers, share, az='az2'):
+    """What a sync whose manager was killed leaves: the marker, and a
+    staging area half written."""
+    staging = pathlib.Path(drivers['az1'].root(az)) / 'staging' / \
+        share.ids[az]
+    (staging.parent / (staging.name + localdir.INCOMPLETE)).touch()
+    return staging
+
+
+def test_sync_killed_midway_is_discarded(drivers, share):
+    """A half-written file with the size and mtime of the source's would
+    pass rsync's quick check forever: the next sync starts afresh."""
+    active = pathlib.Path(share.path('az1'))
+    populate(active)
+    drivers['az1'].add_replica(share.view('az1'), share.view('az2'))
+    write(active / 'big.bin', os.urandom(100000))
+    drivers['az1'].update_replica_status(share.view('az2'))
+    staging = _killed_sync(drivers, share)
+    write(staging / 'big.bin', b'\0' * 100000)
+    source = os.stat(active / 'big.bin')
+    os.utime(staging / 'big.bin', ns=(source.st_atime_ns,
+                                      source.st_mtime_ns))
+    write(staging / 'leftover.tmp', b'partial')
+    assert drivers['az1'].update_replica_status(
+        share.view('az2'))['replica_state'] == 'in_sync'
+    assert tree(share.path('az2')) == tree(active)
+    assert not os.path.exists(str(staging) + localdir.INCOMPLETE)
+
+
+def test_exchange_cut_between_its_renames_is_repaired(drivers, share):
+    active = pathlib.Path(share.path('az1'))
+    populate(active)
+    drivers['az1'].add_replica(share.view('az1'), share.view('az2'))
+    drivers['az1'].update_replica_status(share.view('az2'))
+    _killed_sync(drivers, share)
+    # Killed after the first of _exchange's two renames.
+    os.rename(share.path('az2'), share.path('az2') + '.swap')
+    write(active / 'new.txt', b'after the kill\n')
+    assert drivers['az1'].update_replica_status(
+        share.view('az2'))['replica_state'] == 'in_sync'
+    assert tree(share.path('az2')) == tree(active)
+    assert not os.path.exists(share.path('az2') + '.swap')
+
+
+def test_failed_rsync_leaves_a_basis(drivers, share, monkeypatch):
+    """rsync that exits with an error (not killed with its manager) leaves
+    no marker: its staging area stays the basis of the next sync."""
+    drivers['az1'].add_replica(share.view('az1'), share.view('az2'))
+    monkeypatch.setattr(drivers['az1'], '_rsync', lambda s, t: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        drivers['az1'].update_replica_status(share.view('az2'))
+    staging = pathlib.Path(drivers['az1'].root('az2')) / 'staging' / \
+        share.ids['az2']
+    assert staging.is_dir()
+    assert not os.path.exists(str(staging) + localdir.INCOMPLETE)
+
+
 def test_rsync_failure_names_stderr(drivers, share):
     drivers['az1'].add_replica(share.view('az1'), share.view('az2'))
     with pytest.raises(exception.ShareDriverError) as raised:
@@ -429,6 +502,36 @@ def test_snapshots_are_read_only_copies(drivers, share):
                                                        'a.txt').st_ino
     drivers['az1'].delete_snapshot(snapshot)
     assert not path.exists()
+
+
+def test_create_share_from_snapshot(drivers, share):
+    """A new share (here on another backend) holds the snapshot's data,
+    writable again, and stays apart from the source and the snapshot."""
+    active = pathlib.Path(share.path('az1'))
+    populate(active)
+    before = tree(active)
+    snapshot = {'id': new_id(), 'snapshot_id': new_id(),
+                'share_instance': share.view('az1'), 'size': 1}
+    drivers['az1'].create_snapshot(snapshot)
+    write(active / 'a.txt', b'after the snapshot\n')
+    assert drivers['az2'].get_stats()['pools'][0][
+        'create_share_from_snapshot_support'] is True
+    (new,) = make_views((new_id(), 'az2', 'active'), size=2).values()
+    update = drivers['az2'].create_share_from_snapshot(new, snapshot)
+    target = pathlib.Path(drivers['az2'].share_path(new))
+    assert update == {'export_locations': [{
+        'path': str(target), 'is_admin_only': False, 'preferred': True}]}
+    assert tree(target) == before
+    write(target / 'a.txt', b'written in the new share\n')
+    assert (active / 'a.txt').read_bytes() == b'after the snapshot\n'
+    # Its own replicas: a new replication chain.
+    (replica,) = make_views((new_id(), 'az3', 'out_of_sync')).values()
+    drivers['az2'].add_replica(new, replica)
+    drivers['az2'].delete_share(new)
+    assert not target.exists()
+    missing = dict(snapshot, snapshot_id=new_id())
+    with pytest.raises(exception.ShareDriverError):
+        drivers['az2'].create_share_from_snapshot(new, missing)
 
 
 def test_exchange_without_renameat2(tmp_path, monkeypatch):

@@ -4,18 +4,12 @@ import pytest
 
 from manila_repl import constants as c
 from manila_repl.db import models
-from manila_repl.share import instance_db, recovery, replication
+from manila_repl.share import recovery, replication
 from tests.unit.db import fixtures
 
 AZ1 = fixtures.backend_host('az1')
 AZ2 = fixtures.backend_host('az2')
-
-
-def with_storage(drivers, instance_id):
-    """What the driver made before the manager died."""
-    _, view = instance_db.load(instance_id)
-    drivers[view.backend_name].create_share(view)
-    return instance_id
+with_storage = fixtures.with_storage
 
 
 @pytest.fixture
@@ -73,7 +67,7 @@ def left_over(drivers, rows):
 
 def test_pending_work(left_over):
     w = left_over
-    assert sorted(recovery.pending_work(AZ1)) == sorted([
+    assert sorted(fixtures.pending(AZ1)) == sorted([
         ('create_share_instance', w['plain_creating']),
         ('create_share_instance', w['first_creating']),
         ('delete_share_instance', w['plain_deleting']),
@@ -81,9 +75,9 @@ def test_pending_work(left_over):
         ('add_replica', w['replica_creating']),
         ('delete_replica', w['replica_deleting']),
     ])
-    assert recovery.pending_work(AZ2) == [
+    assert fixtures.pending(AZ2) == [
         ('promote_replica', w['promote_new'])]
-    assert recovery.pending_work(fixtures.backend_host('az3')) == [
+    assert fixtures.pending(fixtures.backend_host('az3')) == [
         ('add_replica', w['elsewhere'])]
 
 
@@ -174,8 +168,8 @@ def test_recover_fails_visibly(drivers, rows, left_over, conf_db):
     share = rows.share_row(w['promote_share'])
     assert (share.task_state, share.task_instance_id) == (None, None)
     # Failed work is not retried at the next start.
-    assert recovery.pending_work(AZ1) == []
-    assert recovery.pending_work(AZ2) == []
+    assert fixtures.pending(AZ1) == []
+    assert fixtures.pending(AZ2) == []
     assert rows.instance_row(w['elsewhere']).status == c.STATUS_CREATING
 
 

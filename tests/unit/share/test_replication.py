@@ -172,3 +172,73 @@ def test_backend_whose_driver_cannot_set_up_reports_down(conf_db, tmp_path):
     assert m.healthy
     svc._report_state()
     assert beats() == 1
+
+
+def test_old_active_marked_error_says_why_at_once(drivers, rows, share,
+                                                  tmp_path):
+    """An unplanned promote: the old active's backend is down. It reads
+    error with the reason from the promote's own transaction on, and the
+    status loop (its backend still down, no reason from the driver) keeps
+    that reason."""
+    from manila_repl.share import replica_status
+    (tmp_path / 'backends' / 'az1' / 'offline').touch()
+    assert share_api.promote_replica(ADMIN, share['r2'])
+    replication.promote_replica(drivers['az2'], share['r2'])
+    old = rows.instance_row(share['active'])
+    assert (old.status, old.replica_state) == (c.STATUS_AVAILABLE,
+                                               c.REPLICA_STATE_ERROR)
+    assert old.status_message.startswith(
+        f"Replica {share['r2']} was promoted while this replica, the "
+        "active one until then, could not be reached")
+    message = old.status_message
+    replica_status.run_cycle(drivers['az2'], 'node@az2', 10)
+    old = rows.instance_row(share['active'])
+    assert (old.replica_state, old.status_message) == (
+        c.REPLICA_STATE_ERROR, message)
+    # Back: re-seeded from the new active, and the reason goes.
+    (tmp_path / 'backends' / 'az1' / 'offline').unlink()
+    replica_status.run_cycle(drivers['az2'], 'node@az2', 10)
+    old = rows.instance_row(share['active'])
+    assert (old.replica_state, old.status_message) == (
+        c.REPLICA_STATE_IN_SYNC, None)
+
+
+def test_promote_recorded_once(drivers, rows, share):
+    """The promote's record is conditional on the share still waiting for
+    it: a promote whose driver call returns after the same promote was
+    recorded (a redo, a lost commit answer) changes nothing."""
+    real = drivers['az2']
+
+    class Raced(fake.FakeShareDriver):
+        def set_active_replica(self, share_instance):
+            replication.promote_replica(real, share_instance.id)
+            return [{'id': share['active'],
+                     'replica_state': c.REPLICA_STATE_ERROR}]
+
+    assert share_api.promote_replica(ADMIN, share['r2'])
+    replication.promote_replica(
+        Raced(real.configuration, real.conf, 'az2'), share['r2'])
+    assert active_ids(rows, share['id']) == [share['r2']]
+    old = rows.instance_row(share['active'])
+    assert (old.status, old.replica_state, old.status_message) == (
+        c.STATUS_AVAILABLE, c.REPLICA_STATE_OUT_OF_SYNC, None)
+
+
+def test_promote_keeps_the_drivers_reason(drivers, rows, share):
+    real = drivers['az2']
+
+    class Explains(fake.FakeShareDriver):
+        def set_active_replica(self, share_instance):
+            updates = super().set_active_replica(share_instance)
+            for update in updates:
+                if update['id'] == share['active']:
+                    update.update(replica_state=c.REPLICA_STATE_ERROR,
+                                  message='its final sync failed: full')
+            return updates
+
+    assert share_api.promote_replica(ADMIN, share['r2'])
+    replication.promote_replica(
+        Explains(real.configuration, real.conf, 'az2'), share['r2'])
+    old = rows.instance_row(share['active'])
+    assert (old.replica_state, old.status_message) == (
+        c.REPLICA_STATE_ERROR, 'its final sync failed: full')

@@ -167,9 +167,10 @@ def test_recovery_finishes_an_interrupted_resize(drivers, rows, share,
                                                  tmp_path):
     resize_api.extend_share(ADMIN, share['id'], 6)
     # az2's manager owns no active replica: nothing for it.
-    assert ('resize_share', share['id']) not in recovery.pending_work(
+    assert ('resize_share', share['id']) not in fixtures.pending(
         fixtures.backend_host('az2'))
-    work = recovery.recover(drivers['az1'], fixtures.backend_host('az1'))
+    work = fixtures.flows(recovery.recover(
+        drivers['az1'], fixtures.backend_host('az1')))
     assert ('resize_share', share['id']) in work
     assert _sizes(tmp_path, share) == [6, 6, 6]
     assert rows.share_row(share['id']).size == 6

@@ -10,6 +10,7 @@ from manila_repl import context as ctx_mod
 from manila_repl.db import models, session
 from manila_repl.share import instance_db, recovery, replica_status
 from manila_repl.share import replication, snapshot_api, snapshots
+from tests.unit.db import fixtures
 
 ADMIN = ctx_mod.get_admin_context()
 SnapshotInstance = models.ShareSnapshotInstance
@@ -37,7 +38,7 @@ def share(drivers, rows):
 
 @pytest.fixture
 def no_cast(monkeypatch):
-    monkeypatch.setattr(snapshot_api.share_api, '_cast',
+    monkeypatch.setattr(snapshot_api.share_api, 'cast',
                         lambda send, undo, what: None)
 
 
@@ -174,14 +175,14 @@ def test_replica_that_cannot_take_snapshots_is_out_of_sync(
 
 def test_recovery_finishes_snapshots(drivers, share, no_cast):
     created = snapshot_api.create_snapshot(ADMIN, share['id'])
-    work = recovery.pending_work('node@az1')
+    work = fixtures.pending('node@az1')
     assert ('create_snapshot', created['id']) in work
-    assert recovery.pending_work('node@az2') == []
+    assert fixtures.pending('node@az2') == []
     recovery.recover(drivers['az1'], 'node@az1')
     assert snapshot_api.get_snapshot(ADMIN, created['id'])['status'] == \
         c.STATUS_AVAILABLE
     snapshot_api.delete_snapshot(ADMIN, created['id'])
     assert ('delete_snapshot', created['id']) in \
-        recovery.pending_work('node@az1')
+        fixtures.pending('node@az1')
     recovery.recover(drivers['az1'], 'node@az1')
     assert instances(created['id']) == {}

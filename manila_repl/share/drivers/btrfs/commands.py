@@ -8,7 +8,8 @@ shell one command line, so each word is quoted with ``shlex.quote``.
 The pipe runs ``btrfs send`` and ``btrfs receive`` as two processes, the
 stream going from one to the other through an OS pipe: Python never reads
 it. The stderr of both goes to temporary files (a full stderr pipe would
-block a process) and is surfaced in the error message.
+block a process) and is surfaced in the error message. Every child dies
+with the manager that started it (children.py).
 """
 import os
 import shlex
@@ -18,6 +19,7 @@ import tempfile
 from oslo_log import log as logging
 
 from manila_repl import exception
+from manila_repl.share.drivers import children
 
 LOG = logging.getLogger(__name__)
 
@@ -80,7 +82,8 @@ class Runner:
         try:
             result = subprocess.run(full, stdin=subprocess.DEVNULL,
                                     capture_output=True, text=True,
-                                    timeout=timeout)
+                                    timeout=timeout,
+                                    **children.popen_kwargs())
         except subprocess.TimeoutExpired as e:
             raise CommandError(full, 'timeout', 'timed out after %ss' %
                                e.timeout)
@@ -102,7 +105,8 @@ class Runner:
         err = tempfile.TemporaryFile()
         try:
             proc = subprocess.Popen(full, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=err)
+                                    stdout=subprocess.DEVNULL, stderr=err,
+                                    **children.popen_kwargs())
         except OSError as e:
             err.close()
             raise CommandError(full, 'not run', str(e))
@@ -138,11 +142,13 @@ def pipe(send_argv, receive_argv):
     with tempfile.TemporaryFile() as send_err, \
             tempfile.TemporaryFile() as recv_err:
         sender = subprocess.Popen(send_argv, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=send_err)
+                                  stdout=subprocess.PIPE, stderr=send_err,
+                                  **children.popen_kwargs())
         try:
             receiver = subprocess.Popen(receive_argv, stdin=sender.stdout,
                                         stdout=subprocess.DEVNULL,
-                                        stderr=recv_err)
+                                        stderr=recv_err,
+                                        **children.popen_kwargs())
         except BaseException:
             sender.kill()
             sender.wait()

@@ -14,7 +14,10 @@ Chain rules:
   btrfs finds the parent on the receiving side by uuid (received or own),
   so the chain also runs backwards after a failover;
 - a failed incremental (broken chain) is repaired by a full send; a failed
-  receive never leaves its partial subvolume behind;
+  receive never leaves its partial subvolume behind, and one whose
+  manager was killed midway (writable: a finished receive is read-only)
+  is deleted by the next sync or promote before it looks at the chain;
+  send and receive die with their manager (children.py);
 - a readable replica's ``shares/<id>`` is a symlink to its newest received
   snapshot, swapped atomically (rename) after each receive, so its export
   path is stable; ``dr`` replicas are not exported;
@@ -171,6 +174,7 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                 'total_capacity_gb': round(total / gib, 2),
                 'free_capacity_gb': round(free / gib, 2),
                 'snapshot_support': True,
+                'create_share_from_snapshot_support': True,
                 'replication_type': REPLICATION_TYPES,
                 'replication_domain': domain,
             }],
@@ -270,6 +274,37 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
             store.btrfs('subvolume', 'snapshot', '-r', source, target)
         return {'provider_location': target}
 
+    def create_share_from_snapshot(self, share_instance, snapshot_instance):
+        """A writable snapshot of the snapshot's subvolume, quota'd to the
+        new size. A btrfs snapshot stays on its file system: the new share
+        must be on the snapshot instance's backend (where the scheduler
+        places it)."""
+        source_view = snapshot_instance['share_instance']
+        if source_view.backend_name != share_instance.backend_name:
+            raise exception.ShareDriverError(
+                reason='a snapshot on backend %s cannot seed a share on %s '
+                       '(btrfs clones only within a file system)' % (
+                           source_view.backend_name,
+                           share_instance.backend_name))
+        store = self._store(share_instance.backend_name)
+        store.require()
+        source = store.user_snapshot_path(source_view.id,
+                                          snapshot_instance['id'])
+        if store.kind(source) != 'dir':
+            raise exception.ShareDriverError(
+                reason='snapshot instance %s has no data' %
+                snapshot_instance['id'])
+        path = store.share_path(share_instance.id)
+        kind = store.kind(path)
+        if kind == 'missing':
+            store.makedirs(store.shares_dir)
+            store.btrfs('subvolume', 'snapshot', source, path)
+        elif kind != 'dir':
+            raise exception.ShareDriverError(
+                reason='%s exists and is not a subvolume' % path)
+        store.btrfs('qgroup', 'limit', '%dG' % share_instance.size, path)
+        return {'export_locations': self._exports(store, share_instance)}
+
     def delete_snapshot(self, snapshot_instance):
         view = snapshot_instance['share_instance']
         store = self._store(view.backend_name)
@@ -309,7 +344,7 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         src.makedirs(src_dir)
         dst.makedirs(dst_dir)
         src_names = src.snapshots(sid)
-        dst_names = dst.snapshots(tid)
+        dst_names = dst.discard_partial_receive(tid)
         held = set(dst_names)
         common = [n for n in src_names if n in held]
         base = common[-1] if common else None
@@ -480,9 +515,11 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
             if old_store is not None and \
                     old_store.kind(old_store.share_path(old.id)) != 'dir':
                 old_store = None      # answers, but holds no active share
-            if old_store is not None and \
-                    not self._final_sync(old, new, old_store, dst):
-                old_store = None      # answers, but broken: as unreachable
+            why = None
+            if old_store is not None:
+                why = self._final_sync(old, new, old_store, dst)
+                if why:
+                    old_store = None  # answers, but broken: as unreachable
             self._make_writable(new, dst)
             updates = [{'id': new.id, 'replica_state': driver.ACTIVE,
                         'export_locations': self._exports(dst, new)}]
@@ -490,7 +527,7 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                 if other.id == new.id:
                     continue
                 if old is not None and other.id == old.id:
-                    updates.append(self._demote(old, old_store))
+                    updates.append(self._demote(old, old_store, why))
                     continue
                 reachable = self._reachable_store(other) is not None
                 updates.append({'id': other.id, 'replica_state':
@@ -501,12 +538,12 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
     def _final_sync(self, old, new, old_store, dst):
         """Planned failover: freeze the old active, send what it has.
 
-        :returns: False when the final transfer failed. The promote goes on
-            all the same (the design: it must succeed when the old active
-            is broken); the old active stays read-only, so it takes no
-            writes that would be lost, and reads ``error`` until it is
-            re-seeded. What it held since the last sync is not on the new
-            active: that is logged, loudly.
+        :returns: None, or why the final transfer failed. The promote goes
+            on all the same (the design: it must succeed when the old
+            active is broken); the old active stays read-only, so it takes
+            no writes that would be lost, and reads ``error`` (with that
+            reason) until it is re-seeded. What it held since the last
+            sync is not on the new active: that is logged, loudly.
         """
         path = old_store.share_path(old.id)
         old_store.btrfs('property', 'set', '-ts', path, 'ro', 'true')
@@ -517,14 +554,17 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                       'active %s failed; writes made there since its last '
                       'sync are not on the new active: %s', new.id, old.id,
                       e)
-            return False
-        return True
+            return ('The final transfer from this replica, the active one '
+                    'until replica %s was promoted, failed: %s. Its writes '
+                    'after its last sync are not on the new active '
+                    'replica.' % (new.id, e))
+        return None
 
     def _make_writable(self, view, store):
         path = store.share_path(view.id)
         if store.kind(path) == 'dir':
             return                      # already writable (a retry)
-        names = store.snapshots(view.id)
+        names = store.discard_partial_receive(view.id)
         if not names:
             raise exception.ShareDriverError(
                 reason='replica %s holds no received snapshot to promote' %
@@ -537,11 +577,14 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         store.remove_link(path)
         store.rename(tmp, path)
 
-    def _demote(self, old, old_store):
+    def _demote(self, old, old_store, why=None):
         if old_store is None:
-            LOG.warning('Old active %s is unreachable: error until it '
-                        'returns and is re-seeded', old.id)
-            return {'id': old.id, 'replica_state': driver.ERROR}
+            LOG.warning('Old active %s is unreachable or broken: error '
+                        'until it is re-seeded', old.id)
+            update = {'id': old.id, 'replica_state': driver.ERROR}
+            if why:
+                update['message'] = why
+            return update
         path = old_store.share_path(old.id)
         old_store.btrfs('subvolume', 'delete', path)
         names = old_store.snapshots(old.id)

@@ -20,11 +20,14 @@ and names built here become path components; all are validated.
 import os
 import re
 
+from oslo_log import log as logging
+
 from manila_repl import exception
 from manila_repl.share.drivers.btrfs import commands
 
 UUID = r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 _UUID_RE = re.compile(UUID + r'\Z')
+LOG = logging.getLogger(__name__)
 SNAPSHOT_RE = re.compile(r'(?P<source>%s)@(?P<stamp>[0-9]{1,20})\Z' % UUID)
 
 
@@ -247,6 +250,27 @@ class Store:
         names = [n for n in self.listdir(self.repl_dir(instance_id))
                  if SNAPSHOT_RE.match(n)]
         return sorted(names, key=stamp_of)
+
+    def discard_partial_receive(self, instance_id):
+        """Delete the newest replication snapshot of an instance if it is
+        a receive that never finished (its manager was killed midway: a
+        finished receive is read-only, a partial one writable). It would
+        otherwise pass for the newest snapshot: the base of the next
+        incremental, what a promote makes writable.
+
+        :returns: the names left, oldest first.
+        """
+        names = self.snapshots(instance_id)
+        if not names:
+            return names
+        newest = self.snapshot_path(instance_id, names[-1])
+        flag = self.btrfs('property', 'get', '-ts', newest, 'ro').strip()
+        if flag != 'ro=false':
+            return names
+        LOG.warning('%s on %s is a receive that never finished; deleting '
+                    'it', newest, self.name)
+        self.delete_subvolume(newest)
+        return names[:-1]
 
     def user_snapshots(self, instance_id):
         """User snapshot instance ids held for an instance."""
