@@ -27,11 +27,23 @@ def heartbeat(host, binary, topic, availability_zone=None):
                    models.Service.binary == binary)
             .values(report_count=models.Service.report_count + 1,
                     updated_at=now, availability_zone=availability_zone,
-                    topic=topic))
+                    topic=topic, state_reason=None))
         if row.rowcount == 0:
             s.add(models.Service(host=host, binary=binary, topic=topic,
                                  availability_zone=availability_zone,
                                  report_count=1, updated_at=now))
+
+
+def record_down(host, binary, reason):
+    """Why ``binary`` on ``host`` reports itself down (it sends no
+    heartbeat meanwhile; the next one clears the reason)."""
+    with session.transaction() as s:
+        s.execute(sa.update(models.Service)
+                  .where(models.Service.host == host,
+                         models.Service.binary == binary,
+                         sa.or_(models.Service.state_reason.is_(None),
+                                models.Service.state_reason != reason))
+                  .values(state_reason=reason))
 
 
 def ensure_availability_zone(name):
@@ -44,6 +56,9 @@ def ensure_availability_zone(name):
 
 
 def is_up(service_row, now=None):
+    """A recent heartbeat, and no reason given for being down."""
+    if service_row.state_reason:
+        return False
     last = service_row.updated_at or service_row.created_at
     now = now or timeutils.utcnow()
     return (now - last).total_seconds() <= CONF.service_down_time
@@ -101,6 +116,9 @@ class Service(os_service.Service):
 
     def _report_state(self):
         if not getattr(self.manager, 'healthy', True):
+            reason = getattr(self.manager, 'down_reason', None)
+            if reason:
+                record_down(self.server_name, self.binary, reason)
             return
         heartbeat(self.server_name, self.binary, self.topic,
                   self.availability_zone)

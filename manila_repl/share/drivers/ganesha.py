@@ -71,6 +71,8 @@ _NAME_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9._@-]{0,200}\Z')
 _FILE_RE = re.compile(
     r'(?P<id>[0-9]{1,5})-(?P<name>[A-Za-z0-9][A-Za-z0-9._@-]*)\.conf\Z')
 _SOURCE = '# source: '
+_CLIENT_RE = re.compile(
+    r'CLIENT \{ Clients = ([^;]+); Access_Type = (RW|RO); \}')
 _LOG_ERROR_RE = re.compile(r':(?:CRIT|MAJ|FATAL) :(.*)$')
 MAX_EXPORT_ID = 65535       # Export_Id is 16 bits; 0 is the pseudo root
 
@@ -198,7 +200,7 @@ def ordered_clients(clients):
         network = client.network()
         seen.setdefault(network, client.level)
     return sorted(seen.items(), key=lambda item: (
-        -item[0].prefixlen, item[0].version, int(item[0].network_address)))
+        item[0].version, -item[0].prefixlen, int(item[0].network_address)))
 
 
 def render(export, export_id):
@@ -239,11 +241,13 @@ def _tar(files):
 
 
 @dataclasses.dataclass
-class _Current:
+class Current:
+    """An export as found on the host."""
     export_id: int
     filename: str
     path: str = ''
     source: str = ''
+    clients: tuple = ()
 
 
 class GaneshaHost:
@@ -299,11 +303,11 @@ class GaneshaHost:
                     result.stderr.strip() or 'the include is missing')))
 
     def current(self):
-        """{name: _Current} of the exports on the host."""
+        """{name: Current} of the exports on the host."""
         result = self._run(['sh', '-c', 'cd "$1" 2>/dev/null || exit 0; '
                             'for f in [0-9]*-*.conf; do [ -e "$f" ] && '
                             'echo "= $f" && grep -E "^(# source: |    '
-                            'Path = )" "$f"; done; exit 0', 'sh',
+                            '(Path = |CLIENT ))" "$f"; done; exit 0', 'sh',
                             self.export_dir])
         found = {}
         entry = None
@@ -312,20 +316,24 @@ class GaneshaHost:
                 match = _FILE_RE.match(line[2:])
                 entry = None
                 if match:
-                    entry = _Current(int(match.group('id')), line[2:])
+                    entry = Current(int(match.group('id')), line[2:])
                     found[match.group('name')] = entry
             elif entry is not None and line.startswith(_SOURCE):
                 entry.source = line[len(_SOURCE):]
             elif entry is not None and line.strip().startswith('Path = '):
                 entry.path = line.split('=', 1)[1].strip().rstrip(';') \
                     .strip().strip('"')
+            elif entry is not None and _CLIENT_RE.search(line):
+                address, level = _CLIENT_RE.search(line).groups()
+                entry.clients += (Client(address.strip(), level.lower()),)
         return found
 
-    def apply(self, exports=(), remove=()):
+    def apply(self, exports=(), remove=(), recreate=()):
         """Make ``exports`` exist as given and ``remove`` (names) gone.
 
         An export without clients is removed; one whose path or source
-        changed is removed in a first reload and added in a second.
+        changed, or named in ``recreate`` (what is behind its path changed
+        unseen), is removed in a first reload and added in a second.
 
         :returns: {name: error message} for the exports ganesha refused.
         :raises: GaneshaError when nothing could be applied (ganesha not
@@ -338,7 +346,7 @@ class GaneshaHost:
         exports = [e for e in exports if e.clients]
         current = self.current()
         moved = [e.name for e in exports if e.name in current and (
-            current[e.name].path != e.path or
+            current[e.name].path != e.path or e.name in recreate or
             current[e.name].source != e.source)]
         if moved or remove:
             self._apply_batch(current, [], set(moved) | remove)

@@ -153,6 +153,13 @@ class Transport:
 
     remote = True
 
+    @property
+    def probe_timeout(self):
+        """Seconds a check of the host may take: a new connection's
+        timeout, or a dead shared connection's detection by keep-alives."""
+        return max(self.connect_timeout,
+                   self.keepalive * (_KEEPALIVE_COUNT + 1)) + 1
+
     def __repr__(self):
         return 'ssh(%s)' % self.destination
 
@@ -256,8 +263,9 @@ class Local:
     """Commands on this host, with the interface of Transport."""
 
     remote = False
+    probe_timeout = None
 
-    def __init__(self, name, command_timeout=30):
+    def __init__(self, name, command_timeout=None):
         self.name = name
         self.host = 'localhost'
         self.command_timeout = command_timeout

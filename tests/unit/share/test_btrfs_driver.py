@@ -38,6 +38,8 @@ def drivers(loops):
             overrides.set('replication_domain', 'd1', group=name)
             overrides.set('btrfs_mount_point', loops[name].mount_point,
                           group=name)
+            # NFS exports are tested on real hosts (functional tests).
+            overrides.set('btrfs_nfs_server', 'none', group=name)
         made = {}
         for name in NAMES:
             made[name] = manager.load_driver(name)

@@ -55,7 +55,10 @@ class Store:
     """The file system of backend ``name`` mounted at ``mount_point`` on the
     host ``runner`` runs commands on."""
 
-    def __init__(self, name, mount_point, runner):
+    def __init__(self, name, mount_point, runner, down=None):
+        """:param down: why the host was found unreachable lately (the
+        driver's memory): checks fail at once instead of waiting for it
+        again; None to ask the host."""
         if not mount_point or not os.path.isabs(mount_point):
             raise exception.ShareDriverError(
                 reason='backend %s: btrfs_mount_point must be an absolute '
@@ -63,6 +66,7 @@ class Store:
         self.name = name
         self.mount_point = os.path.normpath(mount_point)
         self.runner = runner
+        self.down = down
 
     # -- layout -----------------------------------------------------------
     @property
@@ -106,25 +110,38 @@ class Store:
         return os.path.join('..', '.repl', check_id(instance_id), name)
 
     # -- reachability -----------------------------------------------------
+    def check(self):
+        """None when a btrfs is mounted at the mount point (over ssh for a
+        remote one), else why not."""
+        if self.down:
+            return self.down
+        if self.runner.remote:
+            try:
+                out = self.runner.execute(
+                    'findmnt', '-n', '-o', 'FSTYPE', '--mountpoint',
+                    self.mount_point, check=False,
+                    timeout=self.runner.transport.probe_timeout)
+            except exception.ShareBackendUnreachable as e:
+                return e.kwargs.get('reason') or str(e)
+            except Exception as e:
+                return str(e)
+            mounted = out.strip().splitlines()[-1:] == ['btrfs']
+        else:
+            mounted = commands.mounted_btrfs(self.mount_point)
+        if mounted:
+            return None
+        return '%s is not a mounted btrfs file system%s' % (
+            self.mount_point, ' on %s' % self.runner.ssh_host
+            if self.runner.remote else '')
+
     def reachable(self):
-        """Mounted btrfs at the mount point (over ssh for a remote one)."""
-        if not self.runner.remote:
-            return commands.mounted_btrfs(self.mount_point)
-        try:
-            out = self.runner.execute('findmnt', '-n', '-o', 'FSTYPE',
-                                      '--mountpoint', self.mount_point,
-                                      check=False, timeout=15)
-        except Exception:
-            return False
-        return out.strip().splitlines()[-1:] == ['btrfs']
+        return self.check() is None
 
     def require(self):
-        if not self.reachable():
-            raise exception.ShareBackendUnreachable(
-                backend=self.name,
-                reason='%s is not a mounted btrfs file system%s' % (
-                    self.mount_point, ' on %s' % self.runner.ssh_host
-                    if self.runner.remote else ''))
+        why = self.check()
+        if why is not None:
+            raise exception.ShareBackendUnreachable(backend=self.name,
+                                                    reason=why)
 
     # -- commands ---------------------------------------------------------
     def btrfs(self, *args):

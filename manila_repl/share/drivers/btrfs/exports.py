@@ -1,0 +1,139 @@
+"""NFS exports of a btrfs backend, through ganesha (drivers/ganesha.py).
+
+What each instance exports (the design's access rule levels):
+
+- the active instance: its writable subvolume ``shares/<id>``, every rule
+  at its level;
+- a ``readable`` replica: its newest received snapshot, every rule
+  read-only; after each sync the export moves to the new snapshot;
+- a ``dr`` replica: nothing.
+
+The pseudo path is ``/shares/<instance id>``; clients mount
+``<address>:/shares/<instance id>``.
+
+ganesha's VFS layer serves a directory only on a file system it finds in
+the mount table, and ganesha as packaged (without btrfsutil) does not see
+btrfs subvolumes as file systems. So the subvolume an instance exports is
+bind-mounted at ``<btrfs_export_root>/<instance id>`` on its host and that
+mount point is exported. The export root is on tmpfs (``/run`` by
+default) on purpose: after a reboot the bind mount is gone, and ganesha
+refuses to export a directory on tmpfs, so an empty directory is never
+served in place of a share (the driver mounts it again at its next call).
+A live export cannot be pointed at another subvolume: when what is behind
+the mount point changes, the export is removed and added back
+(ganesha.py's two reloads), and clients holding file handles of the old
+subvolume get ESTALE.
+"""
+import os
+
+from manila_repl.share.drivers import ganesha
+
+LEVELS = ganesha.LEVELS
+
+
+def pseudo_path(instance_id):
+    return '/shares/%s' % instance_id
+
+
+class Exports:
+    """The exports of the instances on one btrfs backend.
+
+    :param store: the backend's Store (its runner runs on the host).
+    :param host: the GaneshaHost of that host.
+    :param export_root: where exported subvolumes are bind-mounted.
+    :param address: the address clients mount from.
+    """
+
+    def __init__(self, store, host, export_root, address):
+        self.store = store
+        self.host = host
+        self.export_root = os.path.normpath(export_root)
+        self.address = address
+
+    def location(self, instance_id):
+        return '%s:%s' % (self.address, pseudo_path(instance_id))
+
+    def mount_path(self, instance_id):
+        return os.path.join(self.export_root, instance_id)
+
+    def setup(self):
+        self.store.makedirs(self.export_root)
+        self.host.setup()
+
+    # -- the bind mount ---------------------------------------------------
+    def _mounted(self, path, source):
+        """Is ``source`` (a subvolume of the store) mounted at ``path``?"""
+        runner = self.store.runner
+        out = runner.execute('findmnt', '-n', '-o', 'FSROOT',
+                             '--mountpoint', path, check=False).strip()
+        relative = os.path.relpath(source, self.store.mount_point)
+        return bool(out) and out.splitlines()[-1].rstrip('/').endswith(
+            '/' + relative)
+
+    def _bind(self, instance_id, source):
+        """Mount ``source`` at the instance's mount point; True when it was
+        not there already."""
+        path = self.mount_path(instance_id)
+        if self._mounted(path, source):
+            return False
+        runner = self.store.runner
+        runner.execute('umount', '-l', path, check=False)
+        runner.execute('mkdir', '-p', path)
+        runner.execute('mount', '--bind', source, path)
+        return True
+
+    def _unbind(self, instance_id):
+        path = self.mount_path(instance_id)
+        runner = self.store.runner
+        runner.execute('umount', '-l', path, check=False)
+        runner.execute('rmdir', path, check=False)
+
+    # -- exports ----------------------------------------------------------
+    def current(self, instance_id):
+        """The instance's export on the host (ganesha.Current) or None."""
+        return self.host.current().get(instance_id)
+
+    def publish(self, instance_id, source, clients):
+        """Export ``source`` for ``clients`` (ganesha.Client); no clients:
+        not exported.
+
+        :raises: GaneshaError (with ganesha's reason) when it was not
+            applied; ShareBackendUnreachable.
+        """
+        if not clients:
+            self.unpublish(instance_id)
+            return
+        remounted = self._bind(instance_id, source)
+        export = ganesha.Export(
+            name=instance_id, path=self.mount_path(instance_id),
+            pseudo=pseudo_path(instance_id), clients=tuple(clients),
+            source=source)
+        errors = self.host.apply([export], recreate=(
+            [instance_id] if remounted else []))
+        if instance_id in errors:
+            raise ganesha.GaneshaError(reason='ganesha on %s refused the '
+                                       'export of %s: %s' % (
+                                           self.host.host, instance_id,
+                                           errors[instance_id]))
+
+    def unpublish(self, instance_id):
+        """No export, no bind mount (already gone: nothing to do)."""
+        self.host.apply(remove=[instance_id])
+        self._unbind(instance_id)
+
+    def move(self, instance_id, source):
+        """Point an exported instance at ``source`` with the same clients
+        (a readable replica after a sync); not exported: nothing."""
+        current = self.current(instance_id)
+        if current is None or not current.clients:
+            return
+        self.publish(instance_id, source, current.clients)
+
+    def read_only(self, instance_id, source, clients=None):
+        """Export ``source`` with every client read-only: ``clients`` or
+        those of the current export."""
+        if clients is None:
+            current = self.current(instance_id)
+            clients = current.clients if current else ()
+        self.publish(instance_id, source, [
+            ganesha.Client(c.address, 'ro') for c in clients])
