@@ -235,8 +235,20 @@ class TestNet:
         return host
 
     def client(self, name):
-        index = 100 + sum(isinstance(m, ClientHost) for m in self.machines)
+        index = 100 + sum(1 for m in self.machines
+                          if isinstance(m, ClientHost) and not m.side)
         client = ClientHost(self, name, index)
+        self.machines.append(client)
+        client.start()
+        return client
+
+    def side_client(self, host, name):
+        """A client wired to ``host`` alone (a veth pair into the host's
+        namespace, not the bridge): it still reaches the host while the
+        host is partitioned from everything else."""
+        index = 200 + sum(1 for m in self.machines
+                          if isinstance(m, ClientHost) and m.side)
+        client = ClientHost(self, name, index, side=host)
         self.machines.append(client)
         client.start()
         return client
@@ -479,14 +491,33 @@ NFSV4 {
 
 
 class ClientHost:
-    def __init__(self, net, name, index):
+    def __init__(self, net, name, index, side=None):
         self.net = net
         self.name = name
         self.ip = net.address(index)
         self.ns = None
+        self.side = side
 
     def start(self):
-        self.ns = self.net._plug(self.name, int(self.ip.rsplit('.', 1)[1]))
+        if self.side is None:
+            self.ns = self.net._plug(self.name,
+                                     int(self.ip.rsplit('.', 1)[1]))
+            return
+        host = self.side
+        self.ns = '%s-%s' % (self.net.tag, self.name)
+        run(['ip', 'netns', 'add', self.ns])
+        link = 'side%s' % self.ip.rsplit('.', 1)[1]
+        run(['ip', 'link', 'add', link, 'netns', host.ns, 'type', 'veth',
+             'peer', 'name', 'eth0', 'netns', self.ns])
+        run(['ip', '-n', host.ns, 'link', 'set', link, 'up'])
+        run(['ip', '-n', host.ns, 'route', 'add', self.ip + '/32', 'dev',
+             link])
+        run(['ip', '-n', self.ns, 'link', 'set', 'lo', 'up'])
+        run(['ip', '-n', self.ns, 'link', 'set', 'eth0', 'up'])
+        run(['ip', '-n', self.ns, 'addr', 'add', self.ip + '/32', 'dev',
+             'eth0'])
+        run(['ip', '-n', self.ns, 'route', 'add', host.ip + '/32', 'dev',
+             'eth0'])
 
     def destroy(self):
         if self.ns:

@@ -11,9 +11,10 @@ stderr when one fails):
 - ``digest SERVER EXPORT``: JSON {relative path: sha256 or "dir"};
 - ``mount SERVER EXPORT``: exit 0 when the export mounts;
 - ``probe OUT NAME=SERVER:EXPORT...``: until SIGTERM, every 100 ms try to
-  write a small new file on each export (one thread each); one JSON line
-  per attempt in OUT: {"target", "t" (CLOCK_MONOTONIC, as time.monotonic()
-  in any process of this machine), "ok", "file", "error"}.
+  write a small new file ``probe/NAME-...`` on each export (one thread
+  each); one JSON line per attempt in OUT: {"target", "t" and "done"
+  (start and end, CLOCK_MONOTONIC as time.monotonic() in any process of
+  this machine), "ok", "file", "error"}.
 """
 import ctypes
 import hashlib
@@ -26,7 +27,11 @@ import threading
 import time
 
 O_WRONLY, O_CREAT, O_TRUNC = os.O_WRONLY, os.O_CREAT, os.O_TRUNC
-TIMEOUT_MS = 2000
+TIMEOUT_MS = 3000
+# libnfs 4.0 encodes an NFSv4 WRITE in a buffer of about 4 KiB: larger
+# writes fail to encode ("Failed to encode COMPOUND4args").
+WRITE_CHUNK = 3584
+READ_CHUNK = 64 << 10
 
 
 class NfsError(Exception):
@@ -139,7 +144,7 @@ class Mount:
         try:
             done = 0
             while done < len(data):
-                chunk = data[done:done + (1 << 20)]
+                chunk = data[done:done + WRITE_CHUNK]
                 done += self._check(LIB.nfs_write(self.ctx, fh, len(chunk),
                                                   chunk), 'write ' + path)
             if sync:
@@ -154,7 +159,7 @@ class Mount:
                                  ctypes.byref(fh)), 'open ' + path)
         chunks = []
         try:
-            buf = ctypes.create_string_buffer(1 << 20)
+            buf = ctypes.create_string_buffer(READ_CHUNK)
             while True:
                 n = self._check(LIB.nfs_read(self.ctx, fh, len(buf), buf),
                                 'read ' + path)
@@ -212,13 +217,14 @@ def probe(out_path, targets, interval=0.1):
     stop = threading.Event()
     lock = threading.Lock()
     out = open(out_path, 'a', buffering=1)
+    session = os.urandom(3).hex()       # new names for every run
 
     def loop(name, server, export):
         n = 0
         while not stop.is_set():
             started = time.monotonic()
             n += 1
-            path = '/probe/%s-%06d' % (name, n)
+            path = '/probe/%s-%s-%06d' % (name, session, n)
             record = {'target': name, 't': started, 'file': path[1:]}
             try:
                 with Mount(server, export) as m:

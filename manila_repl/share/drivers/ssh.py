@@ -78,8 +78,10 @@ ssh_opts = [
 ]
 backend_conf.add_driver_opts(ssh_opts)
 
-# A unix socket path has room for 107 bytes; %C is 40 hex characters.
-_MAX_CONTROL_DIR = 60
+# A unix socket path has room for 107 bytes: the directory, "/", a tag
+# (8 hex and "-"), %C (40 hex) and the ".<16 random>" suffix of ssh's
+# temporary name.
+_MAX_CONTROL_DIR = 38
 _KEEPALIVE_COUNT = 3
 
 
@@ -182,8 +184,9 @@ class Transport:
             opts += ['-p', str(self.port)]
         if self.control_dir and self.control_persist:
             opts += ['-o', 'ControlMaster=auto',
-                     '-o', 'ControlPath=%s' % os.path.join(self.control_dir,
-                                                           '%C'),
+                     '-o', 'ControlPath=%s' % os.path.join(
+                         self.control_dir, '%s-%%C' % _tag(
+                             self.name, self.known_hosts, self.private_key)),
                      '-o', 'ControlPersist=%d' % self.control_persist]
         return opts
 
@@ -210,7 +213,9 @@ class Transport:
             # Reused on the source host too: a sync without changes pays
             # no handshake there either.
             opts += ['-o', 'ControlMaster=auto',
-                     '-o', 'ControlPath=~/.ssh/manila-repl-%C',
+                     '-o', 'ControlPath=~/.ssh/manila-repl-%s-%%C' % _tag(
+                         source.name, source.peer_known_hosts,
+                         source.peer_private_key),
                      '-o', 'ControlPersist=%d' % self.control_persist]
         return ['ssh'] + opts + [self.destination, '--'] + \
             [shlex.quote(str(a)) for a in argv]
@@ -301,6 +306,14 @@ def run_process(argv, input, timeout, popen_kwargs=None):
     return Result(result.returncode,
                   result.stdout.decode('utf-8', 'replace'),
                   result.stderr.decode('utf-8', 'replace'))
+
+
+def _tag(*identity):
+    """A shared connection is reused only by the backend that opened it,
+    with the same known_hosts and key: %C alone (hosts, port, user) would
+    let a backend whose known_hosts does not match a host ride on another
+    backend's verified connection to it."""
+    return hashlib.sha1(repr(identity).encode()).hexdigest()[:8]
 
 
 def control_dir(ssh_dir):

@@ -26,7 +26,8 @@ def test_every_command_checks_the_host_key_and_reuses_the_connection():
     assert 'BatchMode=yes' in opts and 'ConnectTimeout=4' in opts
     assert 'ServerAliveInterval=2' in opts
     assert 'ControlMaster=auto' in opts and 'ControlPersist=60' in opts
-    assert 'ControlPath=/run/cm/%C' in opts
+    path = [o for o in opts if o.startswith('ControlPath=')][0]
+    assert path.startswith('ControlPath=/run/cm/') and path.endswith('-%C')
     assert not any('StrictHostKeyChecking=no' in a for a in argv)
     assert argv[argv.index('-i') + 1] == '/k/id'
     assert argv[argv.index('-p') + 1] == '2222'
@@ -35,6 +36,20 @@ def test_every_command_checks_the_host_key_and_reuses_the_connection():
         "'/srv/my pool'"]
     # A keep-alive-detected dead connection, or a new one, within:
     assert t.probe_timeout == 2 * 4 + 1
+
+
+def test_backends_never_share_a_connection_they_did_not_verify():
+    """Two backends on one host with different known_hosts files: each
+    its own shared connection (else the second would skip its check)."""
+    def path(t):
+        return [o for o in options(t.argv(['x']))
+                if o.startswith('ControlPath=')]
+    good = ssh.Transport('bt1', 'h', known_hosts='/kh/bt1', control_dir='/c')
+    bad = ssh.Transport('bad', 'h', known_hosts='/kh/bad', control_dir='/c')
+    assert path(good) != path(bad)
+    assert path(good) == path(ssh.Transport('bt1', 'h',
+                                            known_hosts='/kh/bt1',
+                                            control_dir='/c'))
 
 
 def test_no_reuse_when_control_persist_is_zero():
@@ -53,7 +68,8 @@ def test_the_peer_hop_uses_the_source_hosts_key_and_known_hosts():
     assert 'UserKnownHostsFile=/mine' not in opts
     assert 'StrictHostKeyChecking=yes' in opts
     assert argv[argv.index('-i') + 1] == '/root/.ssh/peer'
-    assert 'ControlPath=~/.ssh/manila-repl-%C' in opts
+    assert [o for o in opts if o.startswith('ControlPath=~/.ssh/manila-'
+                                            'repl-')]
     assert argv[argv.index('--') - 1:] == [
         'manila@h2', '--', 'btrfs', '-q', 'receive', '/m/.repl/x']
 
@@ -102,7 +118,7 @@ def test_control_sockets_fit_a_unix_socket_path(tmp_path):
     short = ssh.control_dir('/var/lib/manila-repl/ssh')
     assert short == '/var/lib/manila-repl/ssh/cm'
     deep = ssh.control_dir('/' + 'x' * 120 + '/ssh')
-    assert len(os.path.join(deep, 'c' * 40)) < 108
+    assert len(os.path.join(deep, '12345678-' + 'c' * 40)) + 17 < 108
     assert deep == ssh.control_dir('/' + 'x' * 120 + '/ssh')
 
 
