@@ -82,8 +82,8 @@ def _close_connections(dep, net, backends):
         section = dict(line.split(' = ', 1) for line in backends[name])
         ssh.Transport(name, section['btrfs_ssh_host'], user='root',
                       known_hosts=section['ssh_known_hosts_file'],
-                      private_key=net.key, control_dir=ssh.control_dir(
-                          os.path.join(dep.tmp, 'ssh'))).close()
+                      private_key=net.key, control_dir=os.path.join(
+                          dep.tmp, 'ssh', 'cm')).close()
 
 
 # -- API helpers ------------------------------------------------------------

@@ -129,7 +129,7 @@ class Transport:
         self.connect_timeout = connect_timeout
         self.command_timeout = command_timeout
         self.keepalive = keepalive
-        self.control_dir = control_dir
+        self.control_dir = control_dir and short_control_dir(control_dir)
         self.control_persist = control_persist
         self.peer_private_key = peer_private_key
         self.peer_known_hosts = peer_known_hosts
@@ -148,7 +148,7 @@ class Transport:
                    connect_timeout=connect_timeout,
                    command_timeout=section.ssh_command_timeout,
                    keepalive=section.ssh_keepalive_interval,
-                   control_dir=control_dir(ssh_dir),
+                   control_dir=os.path.join(ssh_dir, 'cm'),
                    control_persist=section.ssh_control_persist,
                    peer_private_key=section.ssh_peer_private_key_file,
                    peer_known_hosts=section.ssh_peer_known_hosts_file)
@@ -316,10 +316,9 @@ def _tag(*identity):
     return hashlib.sha1(repr(identity).encode()).hexdigest()[:8]
 
 
-def control_dir(ssh_dir):
-    """Where the control sockets go: ``ssh_dir/cm``, or a short private
+def short_control_dir(path):
+    """Where the control sockets go: ``path``, or a short private
     directory named after it when that path is too long for a socket."""
-    path = os.path.join(ssh_dir, 'cm')
     if len(path) <= _MAX_CONTROL_DIR:
         return path
     digest = hashlib.sha1(path.encode()).hexdigest()[:16]

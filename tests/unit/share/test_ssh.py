@@ -115,11 +115,13 @@ def test_exit_255_is_unreachable_and_a_timeout_too(monkeypatch):
 
 
 def test_control_sockets_fit_a_unix_socket_path(tmp_path):
-    short = ssh.control_dir('/var/lib/manila-repl/ssh')
+    short = ssh.short_control_dir('/var/lib/manila-repl/ssh/cm')
     assert short == '/var/lib/manila-repl/ssh/cm'
-    deep = ssh.control_dir('/' + 'x' * 120 + '/ssh')
+    deep = ssh.short_control_dir('/' + 'x' * 120 + '/ssh/cm')
     assert len(os.path.join(deep, '12345678-' + 'c' * 40)) + 17 < 108
-    assert deep == ssh.control_dir('/' + 'x' * 120 + '/ssh')
+    assert deep == ssh.short_control_dir('/' + 'x' * 120 + '/ssh/cm')
+    assert ssh.Transport('b', 'h', control_dir='/' + 'x' * 120
+                         ).control_dir != '/' + 'x' * 120
 
 
 def test_local_commands_take_input_and_give_text():
