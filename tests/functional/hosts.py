@@ -441,7 +441,7 @@ class StorageHost:
     # -- the btrfs file system --------------------------------------------
     def read_tree_digest(self, path):
         """{relative path: sha256 or 'dir'} of a directory on the host."""
-        out = self.exec(sys.executable, '-c', _DIGEST, path)
+        out = self.exec('python3', '-c', _DIGEST, path)
         return json.loads(out)
 
     def destroy(self):

@@ -137,7 +137,7 @@ while :; do
         echo "no 'Reread exports complete' in $log after ${wait}s" >&2
         exit 6
     fi
-    sleep 0.02
+    sleep 0.01
 done
 echo reloaded
 printf '%s\n' "$new" | grep -F '[sigmgr]' | grep -E ':(CRIT|MAJ|FATAL) :'
@@ -302,13 +302,20 @@ class GaneshaHost:
                     self.config_file, self.host, self.index,
                     result.stderr.strip() or 'the include is missing')))
 
-    def current(self):
-        """{name: Current} of the exports on the host."""
+    def current(self, names=None):
+        """{name: Current} of the exports on the host (only ``names``, when
+        given: one file each instead of the whole directory)."""
+        pattern = '[0-9]*-*.conf'
+        if names is not None:
+            names = [check_name(n) for n in names]
+            if not names:
+                return {}
+            pattern = ' '.join('[0-9]*-%s.conf' % n for n in names)
         result = self._run(['sh', '-c', 'cd "$1" 2>/dev/null || exit 0; '
-                            'for f in [0-9]*-*.conf; do [ -e "$f" ] && '
+                            'for f in %s; do [ -e "$f" ] && '
                             'echo "= $f" && grep -E "^(# source: |    '
-                            '(Path = |CLIENT ))" "$f"; done; exit 0', 'sh',
-                            self.export_dir])
+                            '(Path = |CLIENT ))" "$f"; done; exit 0' %
+                            pattern, 'sh', self.export_dir])
         found = {}
         entry = None
         for line in result.stdout.splitlines():
@@ -328,13 +335,15 @@ class GaneshaHost:
                 entry.clients += (Client(address.strip(), level.lower()),)
         return found
 
-    def apply(self, exports=(), remove=(), recreate=()):
+    def apply(self, exports=(), remove=(), recreate=(), current=None):
         """Make ``exports`` exist as given and ``remove`` (names) gone.
 
         An export without clients is removed; one whose path or source
         changed, or named in ``recreate`` (what is behind its path changed
         unseen), is removed in a first reload and added in a second.
 
+        :param current: what ``current()`` just said of these names, if
+            the caller read it (saves reading it again).
         :returns: {name: error message} for the exports ganesha refused.
         :raises: GaneshaError when nothing could be applied (ganesha not
             running, no reload confirmed, files not written);
@@ -344,15 +353,20 @@ class GaneshaHost:
         remove = {check_name(n) for n in remove}
         remove |= {e.name for e in exports if not e.clients}
         exports = [e for e in exports if e.clients]
-        current = self.current()
-        moved = [e.name for e in exports if e.name in current and (
+        if current is None:
+            current = self.current()
+        remove = {n for n in remove if n in current}
+        moved = {e.name for e in exports if e.name in current and (
             current[e.name].path != e.path or e.name in recreate or
-            current[e.name].source != e.source)]
+            current[e.name].source != e.source)}
         if moved or remove:
-            self._apply_batch(current, [], set(moved) | remove)
+            self._apply_batch(current, [], moved | remove)
             if not exports:
                 return {}
-            current = self.current()
+            # Added back under the ids they had (free now, and known).
+            current = {n: (dataclasses.replace(c, path='', source='')
+                           if n in moved else c)
+                       for n, c in current.items() if n not in remove}
         return self._apply_batch(current, exports, set())
 
     def _apply_batch(self, current, exports, remove):

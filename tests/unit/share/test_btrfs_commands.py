@@ -151,9 +151,11 @@ def test_remote_store_operations_are_commands(monkeypatch):
     s.replace_symlink(s.share_path(ID), s.link_target(ID, ID + '@10'))
     assert calls[0] == ['findmnt', '-n', '-o', 'FSTYPE', '--mountpoint',
                         '/m']
-    assert calls[-2][:3] == ['ln', '-sfn', '../.repl/%s/%s@10' % (ID, ID)]
-    assert calls[-1] == ['mv', '-T', '/m/shares/%s.link' % ID,
-                         '/m/shares/' + ID]
+    # ln -sfn to a temporary name, then a rename over the link: one
+    # command.
+    assert calls[-1][:2] == ['sh', '-c'] and calls[-1][3:] == [
+        'sh', '../.repl/%s/%s@10' % (ID, ID), '/m/shares/' + ID,
+        '/m/shares/%s.link' % ID]
 
 
 def test_a_store_known_down_fails_at_once(monkeypatch):

@@ -450,7 +450,8 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                           ' %s', partial, target.name, e)
             raise
 
-    def _sync(self, source_view, target_view, src, dst, move_export=True):
+    def _sync(self, source_view, target_view, src, dst, move_export=True,
+              seen=None):
         """Send a fresh snapshot of the active ``source_view`` to
         ``target_view``. Returns the time the snapshot was taken.
 
@@ -461,14 +462,19 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         one generation more than the next incremental needs.
         """
         sid, tid = source_view.id, target_view.id
-        src_dir, dst_dir = src.repl_dir(sid), dst.repl_dir(tid)
-        src.makedirs(src_dir)
-        dst.makedirs(dst_dir)
-        src_names = src.snapshots(sid)
-        dst_names = dst.discard_partial_receive(tid)
+        dst_dir = dst.repl_dir(tid)
+        src_names = src.snapshots(sid, create=True)
+        dst_names = dst.discard_partial_receive(tid, seen)
         held = set(dst_names)
         common = [n for n in src_names if n in held]
         base = common[-1] if common else None
+        checked = timeutils.utcnow()
+        if base is not None and base == src_names[-1] and \
+                src.unchanged_since(src.share_path(sid),
+                                    src.snapshot_path(sid, base)):
+            # Nothing written since the newest snapshot, which the replica
+            # holds: it is up to date now, without a transfer.
+            return checked
         # The replica keeps the base of this incremental and what it
         # exports (its newest); the active what any sibling still needs.
         dst_old = [dst.snapshot_path(tid, n) for n in dst_names
@@ -487,7 +493,8 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         errors = []
         try:
             for store, paths in ((dst, dst_old), (src, src_old)):
-                pruning.append((store, store.start_delete_subvolumes(paths)))
+                pruning.append((store, store.start_delete_subvolumes(
+                    paths, listed=True)))
             try:
                 self._transfer(src, snapshot, dst, dst_dir, parent)
             except exception.ShareDriverError as e:
@@ -561,14 +568,19 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         exported read-write: first of all it is frozen and its export made
         read-only (readable) or removed (dr); then the subvolume goes, and
         with it its writes after the last transfer (lost with the
-        failover)."""
-        path = dst.share_path(view.id)
-        if dst.kind(path) == 'dir':
+        failover).
+
+        :returns: the replica's Inspection (for the sync that follows).
+        """
+        seen = dst.inspect(view.id)
+        if seen.share_kind == 'dir':
             LOG.warning('Re-seeding %s on %s: fencing and discarding its '
                         'old writable subvolume (writes after its last '
                         'transfer)', view.id, dst.name)
             self._retire_writable(dst, view)
-        dst.delete_subvolume(dst.promote_path(view.id))
+        if seen.promote_kind != 'missing':
+            dst.btrfs('subvolume', 'delete', dst.promote_path(view.id))
+        return seen
 
     def _retire_writable(self, store, view, clients=None):
         """Make the writable ``shares/<id>`` of an instance that is no
@@ -601,8 +613,9 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         src.require()
         dst.require()
         with self._lock(active):
-            self._discard_stale_active(dst, new)
-            taken = self._sync(_source_view(active, new), new, src, dst)
+            seen = self._discard_stale_active(dst, new)
+            taken = self._sync(_source_view(active, new), new, src, dst,
+                               seen=seen)
         age = (timeutils.utcnow() - taken).total_seconds()
         state = driver.IN_SYNC if age <= self._rpo() else driver.OUT_OF_SYNC
         return {'export_locations': self._exports(dst, new, active=False),
@@ -685,8 +698,9 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                         view.backend_name)
             return {'replica_state': driver.ERROR}
         with self._lock(view):
-            self._discard_stale_active(dst, view)
-            taken = self._sync(_source_view(active, view), view, src, dst)
+            seen = self._discard_stale_active(dst, view)
+            taken = self._sync(_source_view(active, view), view, src, dst,
+                               seen=seen)
         age = (timeutils.utcnow() - taken).total_seconds()
         state = driver.IN_SYNC if age <= self._rpo() else driver.OUT_OF_SYNC
         return {'replica_state': state, 'last_sync_at': taken}

@@ -31,6 +31,16 @@ from manila_repl.share.drivers import ganesha
 LEVELS = ganesha.LEVELS
 
 
+# Mount the subvolume $2 at $1 unless it is there ($3: its path in the
+# file system, as findmnt shows it); says "mounted" when it mounted.
+_BIND = '''
+now=$(findmnt -n -o FSROOT --mountpoint "$1" 2>/dev/null | tail -n 1)
+case "${now%/}" in *"$3") exit 0 ;; esac
+umount -l "$1" 2>/dev/null
+mkdir -p "$1" && mount --bind "$2" "$1" && echo mounted
+'''
+
+
 def pseudo_path(instance_id):
     return '/shares/%s' % instance_id
 
@@ -61,26 +71,14 @@ class Exports:
         self.host.setup()
 
     # -- the bind mount ---------------------------------------------------
-    def _mounted(self, path, source):
-        """Is ``source`` (a subvolume of the store) mounted at ``path``?"""
-        runner = self.store.runner
-        out = runner.execute('findmnt', '-n', '-o', 'FSROOT',
-                             '--mountpoint', path, check=False).strip()
-        relative = os.path.relpath(source, self.store.mount_point)
-        return bool(out) and out.splitlines()[-1].rstrip('/').endswith(
-            '/' + relative)
-
     def _bind(self, instance_id, source):
-        """Mount ``source`` at the instance's mount point; True when it was
-        not there already."""
-        path = self.mount_path(instance_id)
-        if self._mounted(path, source):
-            return False
-        runner = self.store.runner
-        runner.execute('umount', '-l', path, check=False)
-        runner.execute('mkdir', '-p', path)
-        runner.execute('mount', '--bind', source, path)
-        return True
+        """Mount ``source`` (a subvolume of the store) at the instance's
+        mount point, unless it is there already (one command); True when
+        it was mounted now."""
+        out = self.store.runner.execute(
+            'sh', '-c', _BIND, 'sh', self.mount_path(instance_id), source,
+            '/' + os.path.relpath(source, self.store.mount_point))
+        return out.strip() == 'mounted'
 
     def _unbind(self, instance_id):
         path = self.mount_path(instance_id)
@@ -91,12 +89,13 @@ class Exports:
     # -- exports ----------------------------------------------------------
     def current(self, instance_id):
         """The instance's export on the host (ganesha.Current) or None."""
-        return self.host.current().get(instance_id)
+        return self.host.current([instance_id]).get(instance_id)
 
-    def publish(self, instance_id, source, clients):
+    def publish(self, instance_id, source, clients, current=None):
         """Export ``source`` for ``clients`` (ganesha.Client); no clients:
         not exported.
 
+        :param current: the instance's ganesha.Current, if just read.
         :raises: GaneshaError (with ganesha's reason) when it was not
             applied; ShareBackendUnreachable.
         """
@@ -108,8 +107,11 @@ class Exports:
             name=instance_id, path=self.mount_path(instance_id),
             pseudo=pseudo_path(instance_id), clients=tuple(clients),
             source=source)
-        errors = self.host.apply([export], recreate=(
-            [instance_id] if remounted else []))
+        if current is None:
+            current = self.current(instance_id)
+        errors = self.host.apply(
+            [export], recreate=[instance_id] if remounted else [],
+            current={instance_id: current} if current else {})
         if instance_id in errors:
             raise ganesha.GaneshaError(reason='ganesha on %s refused the '
                                        'export of %s: %s' % (
@@ -118,7 +120,8 @@ class Exports:
 
     def unpublish(self, instance_id):
         """No export, no bind mount (already gone: nothing to do)."""
-        self.host.apply(remove=[instance_id])
+        self.host.apply(remove=[instance_id], current=self.host.current(
+            [instance_id]))
         self._unbind(instance_id)
 
     def move(self, instance_id, source):
@@ -127,7 +130,7 @@ class Exports:
         current = self.current(instance_id)
         if current is None or not current.clients:
             return
-        self.publish(instance_id, source, current.clients)
+        self.publish(instance_id, source, current.clients, current)
 
     def read_only(self, instance_id, source, clients=None):
         """Export ``source`` with every client read-only: ``clients`` or

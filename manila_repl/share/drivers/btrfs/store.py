@@ -17,6 +17,7 @@ Layout under the mount point::
 Only instance and snapshot instance ids (uuids the control plane generates)
 and names built here become path components; all are validated.
 """
+import collections
 import os
 import re
 
@@ -49,6 +50,27 @@ def stamp_of(name):
 
 def source_of(name):
     return SNAPSHOT_RE.match(name).group('source')
+
+
+# $1: a replication directory (made), $2 and $3: paths whose kind is
+# wanted. Prints the names in $1, "#ro ro=<flag>" of the newest snapshot
+# and "#kind <path>\t<stat %F>" of $2 and $3 ("" when missing).
+_INSPECT = r'''
+mkdir -p "$1" && cd "$1" || exit 1
+names=$(find . -mindepth 1 -maxdepth 1 -printf "%f\n")
+[ -n "$names" ] && printf '%s\n' "$names"
+newest=$(printf '%s\n' "$names" | grep '@' | sort -t@ -k2,2n | tail -n 1)
+[ -n "$newest" ] && printf '#ro %s\n' "$(btrfs property get -ts "$newest" ro)"
+for p in "$2" "$3"; do
+    printf '#kind %s\t%s\n' "$p" "$(stat -c %F "$p" 2>/dev/null)"
+done
+exit 0
+'''
+
+
+class Inspection(collections.namedtuple(
+        'Inspection', 'names newest_writable share_kind promote_kind')):
+    """See Store.inspect."""
 
 
 class Store:
@@ -171,15 +193,35 @@ class Store:
         return {'': 'missing', 'symbolic link': 'link',
                 'directory': 'dir'}.get(out, 'other')
 
-    def listdir(self, path):
+    def kinds(self, paths):
+        """{path: kind} of several paths, with one command."""
         if not self.runner.remote:
+            return {p: self.kind(p) for p in paths}
+        out = self.runner.execute('stat', '-c', '%n\t%F', *paths,
+                                  check=False)
+        found = dict(line.split('\t', 1) for line in out.splitlines()
+                     if '\t' in line)
+        return {p: 'missing' if p not in found else
+                {'symbolic link': 'link', 'directory': 'dir'}.get(
+                    found[p], 'other') for p in paths}
+
+    def listdir(self, path, create=False):
+        """Names in ``path`` (made first when ``create``)."""
+        if not self.runner.remote:
+            if create:
+                os.makedirs(path, exist_ok=True)
             try:
                 return os.listdir(path)
             except FileNotFoundError:
                 return []
-        out = self.runner.execute('find', path, '-mindepth', '1',
-                                  '-maxdepth', '1', '-printf', r'%f\n',
-                                  check=False)
+        if create:
+            out = self.runner.execute(
+                'sh', '-c', 'mkdir -p "$1" && find "$1" -mindepth 1 '
+                '-maxdepth 1 -printf "%f\n"', 'sh', path)
+        else:
+            out = self.runner.execute('find', path, '-mindepth', '1',
+                                      '-maxdepth', '1', '-printf', r'%f\n',
+                                      check=False)
         return [n for n in out.splitlines() if n]
 
     def makedirs(self, path):
@@ -208,8 +250,9 @@ class Store:
             os.symlink(target, tmp)
             os.replace(tmp, link)
         else:
-            self.runner.execute('ln', '-sfn', target, tmp)
-            self.runner.execute('mv', '-T', tmp, link)
+            self.runner.execute(
+                'sh', '-c', 'mkdir -p "${2%/*}" && ln -sfn "$1" "$3" && '
+                'mv -T "$3" "$2"', 'sh', target, link, tmp)
 
     def remove_link(self, path):
         if not self.runner.remote:
@@ -239,10 +282,13 @@ class Store:
         if paths:
             self.btrfs('subvolume', 'delete', *paths)
 
-    def start_delete_subvolumes(self, paths):
+    def start_delete_subvolumes(self, paths, listed=False):
         """As ``delete_subvolumes``, without waiting: returns a handle for
-        ``finish`` (None when there was nothing to delete)."""
-        paths = [p for p in paths if self.kind(p) != 'missing']
+        ``finish`` (None when there was nothing to delete). ``listed``:
+        the paths were just listed (not checked again)."""
+        if not listed and paths:
+            kinds = self.kinds(paths)
+            paths = [p for p in paths if kinds[p] != 'missing']
         if not paths:
             return None
         return self.runner.start('btrfs', 'subvolume', 'delete', *paths)
@@ -262,28 +308,66 @@ class Store:
                 self.btrfs('subvolume', 'delete', path)
         self.delete_subvolume(self.promote_path(instance_id))
 
-    def snapshots(self, instance_id):
-        """Replication snapshot names of an instance, oldest first."""
-        names = [n for n in self.listdir(self.repl_dir(instance_id))
+    def snapshots(self, instance_id, create=False):
+        """Replication snapshot names of an instance, oldest first (its
+        directory made first when ``create``)."""
+        names = [n for n in self.listdir(self.repl_dir(instance_id), create)
                  if SNAPSHOT_RE.match(n)]
         return sorted(names, key=stamp_of)
 
-    def discard_partial_receive(self, instance_id):
+    def unchanged_since(self, path, snapshot):
+        """True when subvolume ``path`` has not changed since ``snapshot``
+        of it was taken: the same generation once every write so far is
+        committed (``btrfs filesystem sync`` first: uncommitted writes do
+        not show in a generation)."""
+        out = self.runner.execute(
+            'sh', '-c', 'btrfs filesystem sync "$1" >/dev/null && for p in '
+            '"$2" "$3"; do btrfs subvolume show "$p" | awk \'/^[[:space:]]*'
+            'Generation:/ { print $2 }\'; done', 'sh', self.mount_point,
+            path, snapshot)
+        generations = out.split()
+        return len(generations) == 2 and generations[0] == generations[1]
+
+    def inspect(self, instance_id):
+        """What a sync needs to know of an instance here, with one
+        command: its replication snapshot names (oldest first; the
+        directory is made), whether the newest is writable (a receive
+        that never finished), and the kinds of ``shares/<id>`` and its
+        ``.promote`` path."""
+        out = self.runner.execute(
+            'sh', '-c', _INSPECT, 'sh', self.repl_dir(instance_id),
+            self.share_path(instance_id), self.promote_path(instance_id))
+        names, flags, kinds = [], {}, {}
+        for line in out.splitlines():
+            if line.startswith('#ro '):
+                flags['ro'] = line[4:].strip()
+            elif line.startswith('#kind '):
+                path, _, kind = line[6:].partition('\t')
+                kinds[path] = {'symbolic link': 'link', 'directory': 'dir',
+                               '': 'missing'}.get(kind, 'other')
+            elif SNAPSHOT_RE.match(line):
+                names.append(line)
+        return Inspection(sorted(names, key=stamp_of),
+                          flags.get('ro') == 'ro=false',
+                          kinds.get(self.share_path(instance_id), 'missing'),
+                          kinds.get(self.promote_path(instance_id),
+                                    'missing'))
+
+    def discard_partial_receive(self, instance_id, seen=None):
         """Delete the newest replication snapshot of an instance if it is
         a receive that never finished (its manager was killed midway: a
         finished receive is read-only, a partial one writable). It would
         otherwise pass for the newest snapshot: the base of the next
         incremental, what a promote makes writable.
 
+        :param seen: the instance's Inspection, if just made.
         :returns: the names left, oldest first.
         """
-        names = self.snapshots(instance_id)
-        if not names:
+        seen = seen or self.inspect(instance_id)
+        names = seen.names
+        if not names or not seen.newest_writable:
             return names
         newest = self.snapshot_path(instance_id, names[-1])
-        flag = self.btrfs('property', 'get', '-ts', newest, 'ro').strip()
-        if flag != 'ro=false':
-            return names
         LOG.warning('%s on %s is a receive that never finished; deleting '
                     'it', newest, self.name)
         self.delete_subvolume(newest)
