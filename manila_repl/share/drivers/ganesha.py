@@ -80,17 +80,45 @@ MAX_EXPORT_ID = 65535       # Export_Id is 16 bits; 0 is the pseudo root
 _ID_TAKEN, _NO_RELOAD, _NOT_RUNNING, _FAILED = 5, 6, 10, 7
 
 # Runs under flock on the host: stage the batch (a tar on stdin), check
-# that new ids are still free, move changed files in, remove the removed
-# ones, rewrite INDEX.conf, SIGHUP ganesha and wait for its log to confirm.
-# Prints "unchanged", or "reloaded" and the reload's error lines.
+# that new ids are still free, remove the removed files (with $5 = 1:
+# rewrite INDEX.conf and reload first), move changed files in, rewrite
+# INDEX.conf, SIGHUP ganesha and wait for its log to confirm. Prints
+# "unchanged", or "reloaded" and the last reload's error lines.
 _APPLY = r'''
 set -u
-dir=$1 pidf=$2 log=$3 wait=$4
-shift 4
+dir=$1 pidf=$2 log=$3 wait=$4 first=$5
+shift 5
 stage=$(mktemp -d "$dir/.stage.XXXXXX") || exit 7
 trap 'rm -rf "$stage"' EXIT
 tar -x -f - -C "$stage" || exit 7
-changed=0
+index() {
+    ls -A "$dir" | grep -E '^[0-9]+-[^/]+\.conf$' | sort -n |
+        awk -v d="$dir" '{ printf "%%include \"%s/%s\"\n", d, $0 }' \
+        > "$dir/.INDEX.tmp" && mv -f "$dir/.INDEX.tmp" "$dir/INDEX.conf" ||
+        exit 7
+}
+reload() {
+    pid=$(cat "$pidf" 2>/dev/null)
+    if [ -z "$pid" ] ||
+            [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != ganesha.nfsd ]; then
+        echo "ganesha is not running (no ganesha.nfsd process for $pidf)" >&2
+        exit 10
+    fi
+    size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+    kill -HUP "$pid" || exit 10
+    end=$(( $(date +%s) + wait ))
+    while :; do
+        now=$(stat -c %s "$log" 2>/dev/null || echo 0)
+        [ "$now" -lt "$size" ] && size=0
+        new=$(tail -c +$((size + 1)) "$log" 2>/dev/null)
+        case $new in *'Reread exports complete'*) return ;; esac
+        if [ "$(date +%s)" -ge "$end" ]; then
+            echo "no 'Reread exports complete' in $log after ${wait}s" >&2
+            exit 6
+        fi
+        sleep 0.01
+    done
+}
 for f in $(ls -A "$stage"); do
     id=${f%%-*}
     for g in "$dir/$id"-*.conf; do
@@ -100,45 +128,34 @@ for f in $(ls -A "$stage"); do
             exit 5
         fi
     done
-    if [ -e "$dir/$f" ] && cmp -s "$stage/$f" "$dir/$f"; then
-        continue
-    fi
-    mv -f "$stage/$f" "$dir/$f" || exit 7
-    changed=1
 done
+changed=0
 for f in "$@"; do
     if [ -e "$dir/$f" ]; then
         rm -f "$dir/$f" || exit 7
         changed=1
     fi
 done
+if [ "$first" = 1 ] && [ "$changed" = 1 ]; then
+    # Gone from ganesha before they come back (with another path, or
+    # another directory behind it).
+    index
+    reload
+    changed=0
+fi
+for f in $(ls -A "$stage"); do
+    if [ -e "$dir/$f" ] && cmp -s "$stage/$f" "$dir/$f"; then
+        continue
+    fi
+    mv -f "$stage/$f" "$dir/$f" || exit 7
+    changed=1
+done
 if [ "$changed" = 0 ] && [ -e "$dir/INDEX.conf" ]; then
     echo unchanged
     exit 0
 fi
-ls -A "$dir" | grep -E '^[0-9]+-[^/]+\.conf$' | sort -n |
-    awk -v d="$dir" '{ printf "%%include \"%s/%s\"\n", d, $0 }' \
-    > "$dir/.INDEX.tmp" && mv -f "$dir/.INDEX.tmp" "$dir/INDEX.conf" || exit 7
-pid=$(cat "$pidf" 2>/dev/null)
-if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != ganesha.nfsd ]
-then
-    echo "ganesha is not running (no ganesha.nfsd process for $pidf)" >&2
-    exit 10
-fi
-size=$(stat -c %s "$log" 2>/dev/null || echo 0)
-kill -HUP "$pid" || exit 10
-end=$(( $(date +%s) + wait ))
-while :; do
-    now=$(stat -c %s "$log" 2>/dev/null || echo 0)
-    [ "$now" -lt "$size" ] && size=0
-    new=$(tail -c +$((size + 1)) "$log" 2>/dev/null)
-    case $new in *'Reread exports complete'*) break ;; esac
-    if [ "$(date +%s)" -ge "$end" ]; then
-        echo "no 'Reread exports complete' in $log after ${wait}s" >&2
-        exit 6
-    fi
-    sleep 0.01
-done
+index
+reload
 echo reloaded
 printf '%s\n' "$new" | grep -F '[sigmgr]' | grep -E ':(CRIT|MAJ|FATAL) :'
 exit 0
@@ -228,6 +245,28 @@ def render(export, export_id):
     return '\n'.join(lines) + '\n'
 
 
+def parse_current(text):
+    """{name: Current} from what ``GaneshaHost.list_script`` printed."""
+    found = {}
+    entry = None
+    for line in text.splitlines():
+        if line.startswith('= '):
+            match = _FILE_RE.match(line[2:])
+            entry = None
+            if match:
+                entry = Current(int(match.group('id')), line[2:])
+                found[match.group('name')] = entry
+        elif entry is not None and line.startswith(_SOURCE):
+            entry.source = line[len(_SOURCE):]
+        elif entry is not None and line.strip().startswith('Path = '):
+            entry.path = line.split('=', 1)[1].strip().rstrip(';') \
+                .strip().strip('"')
+        elif entry is not None and _CLIENT_RE.search(line):
+            address, level = _CLIENT_RE.search(line).groups()
+            entry.clients += (Client(address.strip(), level.lower()),)
+    return found
+
+
 def _tar(files):
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode='w') as tar:
@@ -302,38 +341,27 @@ class GaneshaHost:
                     self.config_file, self.host, self.index,
                     result.stderr.strip() or 'the include is missing')))
 
+    def list_script(self, names=None):
+        """(shell text, its positional arguments) that print the exports
+        (only ``names``, when given) for ``parse_current``: for other
+        helpers to run it in the same command as their own work."""
+        pattern = '[0-9]*-*.conf'
+        if names is not None:
+            pattern = ' '.join('[0-9]*-%s.conf' % check_name(n)
+                               for n in names) or 'none-given'
+        return ('( cd "$1" 2>/dev/null || exit 0; for f in %s; do '
+                '[ -e "$f" ] && echo "= $f" && grep -E "^(# source: |    '
+                '(Path = |CLIENT ))" "$f"; done; exit 0 )' % pattern,
+                [self.export_dir])
+
     def current(self, names=None):
         """{name: Current} of the exports on the host (only ``names``, when
         given: one file each instead of the whole directory)."""
-        pattern = '[0-9]*-*.conf'
-        if names is not None:
-            names = [check_name(n) for n in names]
-            if not names:
-                return {}
-            pattern = ' '.join('[0-9]*-%s.conf' % n for n in names)
-        result = self._run(['sh', '-c', 'cd "$1" 2>/dev/null || exit 0; '
-                            'for f in %s; do [ -e "$f" ] && '
-                            'echo "= $f" && grep -E "^(# source: |    '
-                            '(Path = |CLIENT ))" "$f"; done; exit 0' %
-                            pattern, 'sh', self.export_dir])
-        found = {}
-        entry = None
-        for line in result.stdout.splitlines():
-            if line.startswith('= '):
-                match = _FILE_RE.match(line[2:])
-                entry = None
-                if match:
-                    entry = Current(int(match.group('id')), line[2:])
-                    found[match.group('name')] = entry
-            elif entry is not None and line.startswith(_SOURCE):
-                entry.source = line[len(_SOURCE):]
-            elif entry is not None and line.strip().startswith('Path = '):
-                entry.path = line.split('=', 1)[1].strip().rstrip(';') \
-                    .strip().strip('"')
-            elif entry is not None and _CLIENT_RE.search(line):
-                address, level = _CLIENT_RE.search(line).groups()
-                entry.clients += (Client(address.strip(), level.lower()),)
-        return found
+        if names is not None and not names:
+            return {}
+        script, args = self.list_script(names)
+        return parse_current(self._run(['sh', '-c', script, 'sh'] +
+                                       args).stdout)
 
     def apply(self, exports=(), remove=(), recreate=(), current=None):
         """Make ``exports`` exist as given and ``remove`` (names) gone.
@@ -359,27 +387,23 @@ class GaneshaHost:
         moved = {e.name for e in exports if e.name in current and (
             current[e.name].path != e.path or e.name in recreate or
             current[e.name].source != e.source)}
-        if moved or remove:
-            self._apply_batch(current, [], moved | remove)
-            if not exports:
-                return {}
-            # Added back under the ids they had (free now, and known).
-            current = {n: (dataclasses.replace(c, path='', source='')
-                           if n in moved else c)
-                       for n, c in current.items() if n not in remove}
-        return self._apply_batch(current, exports, set())
+        return self._apply_batch(current, exports, remove, moved)
 
-    def _apply_batch(self, current, exports, remove):
+    def _apply_batch(self, current, exports, remove, moved):
+        """One command: ``remove`` and ``moved`` (names) removed first
+        (and reloaded, when any moved), then ``exports`` written; moved
+        exports keep their ids."""
         for attempt in range(5):
             files, ids = self._files(current, exports, remove)
-            removed = [current[n].filename for n in sorted(remove)
+            removed = [current[n].filename for n in sorted(remove | moved)
                        if n in current]
             result = self._run(
                 ['flock', '-w', str(60), '%s/.lock' % self.export_dir,
                  'sh', '-c', _APPLY, 'sh', self.export_dir, self.pid_file,
-                 self.log_file, str(self.reload_timeout)] + removed,
+                 self.log_file, str(self.reload_timeout),
+                 '1' if moved else '0'] + removed,
                 input=_tar(files),
-                timeout=self.reload_timeout + 90)
+                timeout=2 * self.reload_timeout + 90)
             if result.returncode == _ID_TAKEN:
                 # Another manager added an export meanwhile: ids again.
                 current = self.current()

@@ -31,6 +31,7 @@ Chain rules:
   unreachable the active prunes nothing (it cannot know what the sibling
   holds).
 """
+from concurrent import futures
 import dataclasses
 import functools
 import os
@@ -451,7 +452,7 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
             raise
 
     def _sync(self, source_view, target_view, src, dst, move_export=True,
-              seen=None):
+              seen=None, src_names=None):
         """Send a fresh snapshot of the active ``source_view`` to
         ``target_view``. Returns the time the snapshot was taken.
 
@@ -463,18 +464,12 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         """
         sid, tid = source_view.id, target_view.id
         dst_dir = dst.repl_dir(tid)
-        src_names = src.snapshots(sid, create=True)
+        if src_names is None:
+            src_names = src.snapshots(sid, create=True)
         dst_names = dst.discard_partial_receive(tid, seen)
         held = set(dst_names)
         common = [n for n in src_names if n in held]
         base = common[-1] if common else None
-        checked = timeutils.utcnow()
-        if base is not None and base == src_names[-1] and \
-                src.unchanged_since(src.share_path(sid),
-                                    src.snapshot_path(sid, base)):
-            # Nothing written since the newest snapshot, which the replica
-            # holds: it is up to date now, without a transfer.
-            return checked
         # The replica keeps the base of this incremental and what it
         # exports (its newest); the active what any sibling still needs.
         dst_old = [dst.snapshot_path(tid, n) for n in dst_names
@@ -486,8 +481,13 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         name = store_mod.snapshot_name(sid, stamp)
         snapshot = src.snapshot_path(sid, name)
         taken = timeutils.utcnow()
-        src.btrfs('subvolume', 'snapshot', '-r', src.share_path(sid),
-                  snapshot)
+        newest = src_names[-1] if src_names else None
+        if not src.snapshot(src.share_path(sid), snapshot, unless_same_as=(
+                src.snapshot_path(sid, base) if base and base == newest
+                else None)):
+            # Nothing written since the newest snapshot, which the replica
+            # holds: it is up to date now, without a transfer.
+            return taken
         parent = src.snapshot_path(sid, base) if base else None
         pruning = []
         errors = []
@@ -513,16 +513,16 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                     LOG.error('Pruning replication snapshots on %s: %s',
                               store.name, e)
         received = dst.snapshot_path(tid, name)
-        dst.btrfs('qgroup', 'limit', '%dG' % target_view.size, received)
         if self._exported(target_view):
-            dst.makedirs(dst.shares_dir)
-            dst.replace_symlink(dst.share_path(tid),
-                                dst.link_target(tid, name))
+            dst.received(received, target_view.size, dst.share_path(tid),
+                         dst.link_target(tid, name))
             nfs = self._nfs(dst)
             if nfs is not None and move_export:
                 # Its clients now read the new snapshot (the previous one
                 # stays until the next sync prunes it).
                 nfs.move(tid, received)
+        else:
+            dst.received(received, target_view.size)
         if errors:
             # The replica is synced; what was not pruned is retried next.
             raise errors[0]
@@ -690,17 +690,23 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         active = view.active_replica
         if active is None or active.id == view.id:
             return None
+        # Each side's file system is checked by the first command the sync
+        # runs there (no separate round trip).
         src = self._store(active.backend_name)
-        src.require()
-        dst = self._reachable_store(view)
-        if dst is None:
-            LOG.warning('Replica %s: backend %s unreachable', view.id,
-                        view.backend_name)
-            return {'replica_state': driver.ERROR}
-        with self._lock(view):
-            seen = self._discard_stale_active(dst, view)
+        dst = self._store(view.backend_name)
+        with self._lock(view), futures.ThreadPoolExecutor(1) as pool:
+            # The two hosts are asked at once.
+            listing = pool.submit(src.snapshots, active.id, True)
+            try:
+                seen = self._discard_stale_active(dst, view)
+            except exception.ShareBackendUnreachable as e:
+                if dst.runner.remote and not dst.down:
+                    self._mark_down(view.backend_name, e)
+                LOG.warning('Replica %s: backend %s unreachable: %s',
+                            view.id, view.backend_name, e)
+                return {'replica_state': driver.ERROR}
             taken = self._sync(_source_view(active, view), view, src, dst,
-                               seen=seen)
+                               seen=seen, src_names=listing.result())
         age = (timeutils.utcnow() - taken).total_seconds()
         state = driver.IN_SYNC if age <= self._rpo() else driver.OUT_OF_SYNC
         return {'replica_state': state, 'last_sync_at': taken}

@@ -35,9 +35,12 @@ LEVELS = ganesha.LEVELS
 # file system, as findmnt shows it); says "mounted" when it mounted.
 _BIND = '''
 now=$(findmnt -n -o FSROOT --mountpoint "$1" 2>/dev/null | tail -n 1)
-case "${now%/}" in *"$3") exit 0 ;; esac
-umount -l "$1" 2>/dev/null
-mkdir -p "$1" && mount --bind "$2" "$1" && echo mounted
+case "${now%/}" in
+    *"$3") ;;
+    *) umount -l "$1" 2>/dev/null
+       mkdir -p "$1" && mount --bind "$2" "$1" && echo mounted || exit 1 ;;
+esac
+shift 3
 '''
 
 
@@ -73,12 +76,19 @@ class Exports:
     # -- the bind mount ---------------------------------------------------
     def _bind(self, instance_id, source):
         """Mount ``source`` (a subvolume of the store) at the instance's
-        mount point, unless it is there already (one command); True when
-        it was mounted now."""
+        mount point unless it is there already, and read the instance's
+        export, in one command.
+
+        :returns: (True when it was mounted now, its ganesha.Current or
+            None).
+        """
+        listing, more = self.host.list_script([instance_id])
         out = self.store.runner.execute(
-            'sh', '-c', _BIND, 'sh', self.mount_path(instance_id), source,
-            '/' + os.path.relpath(source, self.store.mount_point))
-        return out.strip() == 'mounted'
+            'sh', '-c', _BIND + listing, 'sh', self.mount_path(instance_id),
+            source, '/' + os.path.relpath(source, self.store.mount_point),
+            *more)
+        return ('mounted' in out.splitlines(),
+                ganesha.parse_current(out).get(instance_id))
 
     def _unbind(self, instance_id):
         path = self.mount_path(instance_id)
@@ -91,24 +101,26 @@ class Exports:
         """The instance's export on the host (ganesha.Current) or None."""
         return self.host.current([instance_id]).get(instance_id)
 
-    def publish(self, instance_id, source, clients, current=None):
+    def publish(self, instance_id, source, clients=None):
         """Export ``source`` for ``clients`` (ganesha.Client); no clients:
-        not exported.
+        not exported; None: the clients of its current export (a readable
+        replica after a sync; not exported: stays so).
 
-        :param current: the instance's ganesha.Current, if just read.
         :raises: GaneshaError (with ganesha's reason) when it was not
             applied; ShareBackendUnreachable.
         """
-        if not clients:
+        if clients is not None and not clients:
             self.unpublish(instance_id)
             return
-        remounted = self._bind(instance_id, source)
+        remounted, current = self._bind(instance_id, source)
+        if clients is None:
+            if current is None or not current.clients:
+                return
+            clients = current.clients
         export = ganesha.Export(
             name=instance_id, path=self.mount_path(instance_id),
             pseudo=pseudo_path(instance_id), clients=tuple(clients),
             source=source)
-        if current is None:
-            current = self.current(instance_id)
         errors = self.host.apply(
             [export], recreate=[instance_id] if remounted else [],
             current={instance_id: current} if current else {})
@@ -126,11 +138,8 @@ class Exports:
 
     def move(self, instance_id, source):
         """Point an exported instance at ``source`` with the same clients
-        (a readable replica after a sync); not exported: nothing."""
-        current = self.current(instance_id)
-        if current is None or not current.clients:
-            return
-        self.publish(instance_id, source, current.clients, current)
+        (a readable replica after a sync)."""
+        self.publish(instance_id, source)
 
     def read_only(self, instance_id, source, clients=None):
         """Export ``source`` with every client read-only: ``clients`` or

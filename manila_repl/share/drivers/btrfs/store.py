@@ -52,6 +52,44 @@ def source_of(name):
     return SNAPSHOT_RE.match(name).group('source')
 
 
+# First of every checked script: $M must be a mounted btrfs (else exit 9),
+# so that nothing is made in the empty directory of an unmounted one.
+_MOUNTED = '''M=$1
+shift
+if [ "$(findmnt -n -o FSTYPE --mountpoint "$M" | tail -n 1)" != btrfs ]; then
+    echo "$M is not a mounted btrfs file system" >&2
+    exit 9
+fi
+'''
+_NOT_MOUNTED = 9
+
+# $1: the subvolume, $2: the snapshot to take of it, $3 (optional): its
+# newest snapshot; when $1 has not changed since $3 (the same generation
+# once btrfs committed every write so far), no snapshot: says "unchanged".
+_SNAPSHOT = '''
+gen() {
+    btrfs subvolume show "$1" | awk '/^[[:space:]]*Generation:/ { print $2 }'
+}
+# A different generation needs no commit to tell a change.
+if [ -n "$3" ] && [ "$(gen "$1")" = "$(gen "$3")" ]; then
+    btrfs filesystem sync "$M" >/dev/null || exit 1
+    if [ "$(gen "$1")" = "$(gen "$3")" ]; then
+        echo unchanged
+        exit 0
+    fi
+fi
+btrfs subvolume snapshot -r "$1" "$2" >/dev/null || exit 1
+echo taken
+'''
+
+# $1: a received subvolume, $2: its size limit, $3: a link to point at
+# $4 (relative), atomically (a rename over it); "" for no link.
+_RECEIVED = '''
+btrfs qgroup limit "$2" "$1" || exit 1
+[ -z "$3" ] && exit 0
+mkdir -p "${3%/*}" && ln -sfn "$4" "$3.link" && mv -T "$3.link" "$3"
+'''
+
 # $1: a replication directory (made), $2 and $3: paths whose kind is
 # wanted. Prints the names in $1, "#ro ro=<flag>" of the newest snapshot
 # and "#kind <path>\t<stat %F>" of $2 and $3 ("" when missing).
@@ -308,25 +346,56 @@ class Store:
                 self.btrfs('subvolume', 'delete', path)
         self.delete_subvolume(self.promote_path(instance_id))
 
-    def snapshots(self, instance_id, create=False):
-        """Replication snapshot names of an instance, oldest first (its
-        directory made first when ``create``)."""
-        names = [n for n in self.listdir(self.repl_dir(instance_id), create)
-                 if SNAPSHOT_RE.match(n)]
-        return sorted(names, key=stamp_of)
+    def checked(self, script, *args):
+        """Run a shell script on the host once its btrfs is found mounted
+        (in the same command); returns its stdout.
 
-    def unchanged_since(self, path, snapshot):
-        """True when subvolume ``path`` has not changed since ``snapshot``
-        of it was taken: the same generation once every write so far is
-        committed (``btrfs filesystem sync`` first: uncommitted writes do
-        not show in a generation)."""
-        out = self.runner.execute(
-            'sh', '-c', 'btrfs filesystem sync "$1" >/dev/null && for p in '
-            '"$2" "$3"; do btrfs subvolume show "$p" | awk \'/^[[:space:]]*'
-            'Generation:/ { print $2 }\'; done', 'sh', self.mount_point,
-            path, snapshot)
-        generations = out.split()
-        return len(generations) == 2 and generations[0] == generations[1]
+        :raises: ShareBackendUnreachable (not mounted, host silent, or
+            known down), CommandError.
+        """
+        if self.down:
+            raise exception.ShareBackendUnreachable(backend=self.name,
+                                                    reason=self.down)
+        argv = ['sh', '-c', _MOUNTED + script, 'sh', self.mount_point]
+        result = self.runner.run(argv + [str(a) for a in args])
+        if result.returncode == _NOT_MOUNTED:
+            raise exception.ShareBackendUnreachable(
+                backend=self.name, reason=result.stderr.strip() + (
+                    ' on %s' % self.runner.ssh_host
+                    if self.runner.remote else ''))
+        if result.returncode != 0:
+            raise commands.CommandError(argv[:3], result.returncode,
+                                        result.stderr)
+        return result.stdout
+
+    def snapshots(self, instance_id, create=False):
+        """Replication snapshot names of an instance, oldest first (with
+        ``create``: its directory is made, the file system checked first,
+        in the same command)."""
+        directory = self.repl_dir(instance_id)
+        if create:
+            listed = self.checked('mkdir -p "$1" && find "$1" -mindepth 1 '
+                                  '-maxdepth 1 -printf "%f\\n"',
+                                  directory).splitlines()
+        else:
+            listed = self.listdir(directory)
+        return sorted((n for n in listed if SNAPSHOT_RE.match(n)),
+                      key=stamp_of)
+
+    def snapshot(self, path, target, unless_same_as=None):
+        """``btrfs subvolume snapshot -r path target``; with
+        ``unless_same_as`` (the newest snapshot of ``path``) none is taken
+        when ``path`` has not changed since that one (the same generation
+        once btrfs committed every write so far: uncommitted ones do not
+        show). One command. Returns True when it took one."""
+        out = self.checked(_SNAPSHOT, path, target, unless_same_as or '')
+        return out.strip() == 'taken'
+
+    def received(self, path, size_gib, link=None, target=None):
+        """After a receive: the qgroup limit of ``path`` and, optionally,
+        ``link`` pointed at ``target`` atomically. One command."""
+        self.checked(_RECEIVED, path, '%dG' % size_gib, link or '',
+                     target or '')
 
     def inspect(self, instance_id):
         """What a sync needs to know of an instance here, with one
@@ -334,9 +403,9 @@ class Store:
         directory is made), whether the newest is writable (a receive
         that never finished), and the kinds of ``shares/<id>`` and its
         ``.promote`` path."""
-        out = self.runner.execute(
-            'sh', '-c', _INSPECT, 'sh', self.repl_dir(instance_id),
-            self.share_path(instance_id), self.promote_path(instance_id))
+        out = self.checked(_INSPECT, self.repl_dir(instance_id),
+                           self.share_path(instance_id),
+                           self.promote_path(instance_id))
         names, flags, kinds = [], {}, {}
         for line in out.splitlines():
             if line.startswith('#ro '):
