@@ -38,12 +38,10 @@ import tempfile
 import threading
 import time
 
-from oslo_utils import uuidutils
-
 from benchmarks import common
+from benchmarks.btrfs_sync import Share
 from manila_repl.conf import CONF, backend_config
 from manila_repl.share import manager
-from manila_repl.share import views
 from manila_repl.share.drivers.btrfs import commands
 from manila_repl.share.drivers import btrfs  # noqa: F401  (options)
 from manila_repl.share.drivers import ganesha
@@ -91,27 +89,6 @@ def timed(func):
     start = time.perf_counter()
     result = func()
     return time.perf_counter() - start, result
-
-
-class Share:
-    def __init__(self, placement, size):
-        share_id = uuidutils.generate_uuid()
-        self.rows = {b: {'id': uuidutils.generate_uuid(),
-                         'share_id': share_id, 'host': fixtures.host(b),
-                         'availability_zone': b, 'status': 'available',
-                         'replica_state': state, 'size': size,
-                         'share_proto': 'NFS',
-                         'replication_type': 'readable'}
-                     for b, state in placement}
-
-    def view(self, backend):
-        by_id = {v.id: v for v in views.from_rows(list(self.rows.values()))}
-        return by_id[self.rows[backend]['id']]
-
-    def apply(self, updates):
-        by_id = {r['id']: r for r in self.rows.values()}
-        for u in updates:
-            by_id[u['id']]['replica_state'] = u['replica_state']
 
 
 def veth_bytes(net, host):

@@ -438,12 +438,6 @@ class StorageHost:
     def heal(self):
         run(['ip', '-n', self.ns, 'link', 'set', 'eth0', 'up'])
 
-    # -- the btrfs file system --------------------------------------------
-    def read_tree_digest(self, path):
-        """{relative path: sha256 or 'dir'} of a directory on the host."""
-        out = self.exec('python3', '-c', _DIGEST, path)
-        return json.loads(out)
-
     def destroy(self):
         for name in list(self.daemons):
             self.stop_daemon(name)
@@ -458,21 +452,6 @@ class StorageHost:
             _kill_and_wait(pids)
             run(['ip', 'netns', 'delete', self.ns], check=False)
 
-
-_DIGEST = '''
-import hashlib, json, os, sys
-root = os.path.realpath(sys.argv[1])
-out = {}
-for base, dirs, files in os.walk(root):
-    for d in dirs:
-        out[os.path.relpath(os.path.join(base, d), root)] = "dir"
-    for n in files:
-        p = os.path.join(base, n)
-        with open(p, "rb") as f:
-            out[os.path.relpath(p, root)] = hashlib.sha256(
-                f.read()).hexdigest()
-print(json.dumps(out))
-'''
 
 GANESHA_TEMPLATE = '''\
 NFS_CORE_PARAM {

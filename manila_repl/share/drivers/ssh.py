@@ -170,53 +170,48 @@ class Transport:
         return '%s@%s' % (self.user, self.host) if self.user else self.host
 
     # -- argument lists ---------------------------------------------------
-    def _options(self):
+    def _options(self, known_hosts=None, private_key=None,
+                 control_path=None):
         opts = ['-o', 'BatchMode=yes',
                 '-o', 'StrictHostKeyChecking=yes',
                 '-o', 'ConnectTimeout=%d' % self.connect_timeout,
                 '-o', 'ServerAliveInterval=%d' % self.keepalive,
                 '-o', 'ServerAliveCountMax=%d' % _KEEPALIVE_COUNT]
-        if self.known_hosts:
-            opts += ['-o', 'UserKnownHostsFile=%s' % self.known_hosts]
-        if self.private_key:
-            opts += ['-i', self.private_key, '-o', 'IdentitiesOnly=yes']
+        if known_hosts:
+            opts += ['-o', 'UserKnownHostsFile=%s' % known_hosts]
+        if private_key:
+            opts += ['-i', private_key, '-o', 'IdentitiesOnly=yes']
         if self.port != 22:
             opts += ['-p', str(self.port)]
-        if self.control_dir and self.control_persist:
+        if control_path and self.control_persist:
             opts += ['-o', 'ControlMaster=auto',
-                     '-o', 'ControlPath=%s' % os.path.join(
-                         self.control_dir, '%s-%%C' % _tag(
-                             self.name, self.known_hosts, self.private_key)),
+                     '-o', 'ControlPath=%s' % control_path,
                      '-o', 'ControlPersist=%d' % self.control_persist]
         return opts
 
+    def _own_options(self):
+        control_path = None
+        if self.control_dir:
+            control_path = os.path.join(self.control_dir, '%s-%%C' % _tag(
+                self.name, self.known_hosts, self.private_key))
+        return self._options(self.known_hosts, self.private_key,
+                             control_path)
+
     def argv(self, argv):
         """The local argument list that runs ``argv`` on the host."""
-        return ['ssh'] + self._options() + [self.destination, '--'] + \
+        return ['ssh'] + self._own_options() + [self.destination, '--'] + \
             [shlex.quote(str(a)) for a in argv]
 
     def peer_argv(self, argv, source):
         """The argument list that runs ``argv`` on THIS host when run on
-        ``source``'s host (its key and known_hosts, paths there)."""
-        opts = ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
-                '-o', 'ConnectTimeout=%d' % self.connect_timeout,
-                '-o', 'ServerAliveInterval=%d' % self.keepalive,
-                '-o', 'ServerAliveCountMax=%d' % _KEEPALIVE_COUNT]
-        if source.peer_known_hosts:
-            opts += ['-o', 'UserKnownHostsFile=%s' % source.peer_known_hosts]
-        if source.peer_private_key:
-            opts += ['-i', source.peer_private_key,
-                     '-o', 'IdentitiesOnly=yes']
-        if self.port != 22:
-            opts += ['-p', str(self.port)]
-        if self.control_persist:
-            # Reused on the source host too: a sync without changes pays
-            # no handshake there either.
-            opts += ['-o', 'ControlMaster=auto',
-                     '-o', 'ControlPath=~/.ssh/manila-repl-%s-%%C' % _tag(
-                         source.name, source.peer_known_hosts,
-                         source.peer_private_key),
-                     '-o', 'ControlPersist=%d' % self.control_persist]
+        ``source``'s host (its key and known_hosts, paths there; the
+        connection is reused on the source host too: a sync without
+        changes pays no handshake there either)."""
+        opts = self._options(
+            source.peer_known_hosts, source.peer_private_key,
+            '~/.ssh/manila-repl-%s-%%C' % _tag(
+                source.name, source.peer_known_hosts,
+                source.peer_private_key))
         return ['ssh'] + opts + [self.destination, '--'] + \
             [shlex.quote(str(a)) for a in argv]
 
@@ -258,8 +253,8 @@ class Transport:
         """End the shared connection (the next command opens a new one)."""
         if not (self.control_dir and self.control_persist):
             return
-        subprocess.run(['ssh'] + self._options() + ['-O', 'exit',
-                                                    self.destination],
+        subprocess.run(['ssh'] + self._own_options() + ['-O', 'exit',
+                                                        self.destination],
                        stdin=subprocess.DEVNULL, capture_output=True,
                        timeout=10)
 
