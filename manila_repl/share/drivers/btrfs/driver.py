@@ -2,9 +2,12 @@
 
 A share instance is a subvolume ``shares/<instance id>`` whose size is a
 qgroup limit. Replication is ``btrfs send [-p parent] | btrfs receive``
-from the active's backend to each replica's backend (ssh when a backend's
-file system is on another host), driven from the active's backend as the
-design routes it. See ``store.py`` for the layout.
+from the active's backend to each replica's backend, driven from the
+active's backend as the design routes it. Backends live on storage hosts
+reached over ssh (ssh.py: shared connections, host keys checked, bounded
+waits); between two remote hosts the stream goes host to host
+(commands.transfer). See ``store.py`` for the layout, ``exports.py`` for
+the NFS exports (ganesha) and what each instance serves.
 
 Chain rules:
 
@@ -18,11 +21,18 @@ Chain rules:
   manager was killed midway (writable: a finished receive is read-only)
   is deleted by the next sync or promote before it looks at the chain;
   send and receive die with their manager (children.py);
+- a sync finds out first whether anything was written since the newest
+  snapshot the replica holds, and then sends nothing;
 - a readable replica's ``shares/<id>`` is a symlink to its newest received
-  snapshot, swapped atomically (rename) after each receive, so its export
-  path is stable; ``dr`` replicas are not exported;
+  snapshot, swapped atomically (rename) after each receive, and its NFS
+  export moves to that snapshot; ``dr`` replicas are not exported;
 - promote makes a writable snapshot of the newest received subvolume at
-  ``shares/<id>`` (a received subvolume is never flipped writable);
+  ``shares/<id>`` (a received subvolume is never flipped writable), after
+  the old active (when it answers) was frozen, synced and its export made
+  read-only; a returning old active is fenced (frozen, writable export
+  gone) before it is re-seeded;
+- a backend found unreachable is remembered: checks on it fail at once
+  until the manager's probe (every few seconds) reaches it again;
 - pruning runs at the start of the next sync, concurrently with its
   transfer: the replica then keeps its newest snapshot and the base of the
   incremental; the active its newest and, per sibling, the newest one they
