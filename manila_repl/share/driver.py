@@ -46,6 +46,13 @@ class ShareDriver(abc.ABC):
             cannot serve; the manager then reports the backend down.
         """
 
+    def lost_exports(self):
+        """Instance ids of this backend whose writable exports ``do_setup``
+        found gone (its host rebooted) and did not restore: the manager
+        has the access rules of those that are still the active applied
+        again (only it knows which are). Each id is returned once."""
+        return []
+
     def down_backends(self):
         """{backend name: reason} of the backends (this one or others')
         whose storage this driver found unreachable lately; the manager

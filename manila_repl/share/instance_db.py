@@ -118,3 +118,14 @@ def replica_backends_in_error(active_backend):
                    Instance.replica_state == c.REPLICA_STATE_ERROR,
                    Instance.host.is_not(None))).all()
     return {h.partition('#')[0].partition('@')[2] for h in hosts}
+
+
+def active_on(instance_id, manager_host):
+    """True when the instance is its share's active one (or a share
+    without replication) on ``manager_host``'s backend."""
+    with session.reader() as r:
+        row = r.execute(sa.select(Instance.host, Instance.replica_state)
+                        .where(Instance.id == instance_id)).first()
+    return row is not None and (row.host or '').startswith(
+        manager_host + '#') and row.replica_state in (
+            None, c.REPLICA_STATE_ACTIVE)

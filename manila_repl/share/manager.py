@@ -69,6 +69,10 @@ class ShareManager:
             return False
         self.driver_ready = True
         self.down_reason = None
+        try:
+            returning.restore_exports(self.driver, self.host)
+        except Exception:
+            LOG.exception('Exports of %s not restored', self.host)
         return True
 
     def _backend_down(self, error):

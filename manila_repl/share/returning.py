@@ -13,10 +13,15 @@ before anything else (its writable export becomes read-only or goes, the
 subvolume is frozen), re-seeds it from the active, and the share's access
 rules are applied again. A share busy with another flow (its lock held)
 keeps the backend on the list for the next probe.
+
+A host that rebooted lost its exports (bind mounts on tmpfs): the driver
+restores the read-only ones at set-up; ``restore_exports`` has the
+access rules of its actives applied again.
 """
 from oslo_log import log as logging
 
 from manila_repl import coordination
+from manila_repl.share import access
 from manila_repl.share import instance_db
 from manila_repl.share import replication
 
@@ -77,3 +82,17 @@ def resync(driver, manager_host, backend):
         finally:
             lock.release()
     return done
+
+
+def restore_exports(driver, manager_host):
+    """The exports a rebooted host lost, for the instances that are still
+    the active one of their share and on this manager's backend: their
+    share's access rules are applied again (which exports them). A stale
+    old active stays unexported (it is fenced and re-seeded by the
+    active's manager)."""
+    for instance_id in driver.lost_exports():
+        if instance_db.active_on(instance_id, manager_host):
+            share_id = instance_db.share_of(instance_id)
+            LOG.info('Export of %s lost (host rebooted?): access rules of '
+                     'share %s applied again', instance_id, share_id)
+            access.apply_again(driver, share_id)

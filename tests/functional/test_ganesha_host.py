@@ -5,6 +5,9 @@ import os
 
 import pytest
 
+from manila_repl.share.drivers.btrfs import commands
+from manila_repl.share.drivers.btrfs import exports
+from manila_repl.share.drivers.btrfs import store as store_mod
 from manila_repl.share.drivers import ganesha
 from manila_repl.share.drivers import ssh
 from tests.functional import hosts
@@ -101,3 +104,44 @@ def test_exports_rules_moves_and_failures(host):
         h.start_ganesha()
     # Started again, it serves what the files say.
     assert c1.write(where, 'after-restart', b'z') is True
+    helper.apply(remove=['one'])
+
+
+def test_a_rebooted_host_gets_its_read_only_exports_back(host):
+    """Bind mounts live on tmpfs: after a reboot they are gone and ganesha
+    refuses their exports (never an empty directory). The driver's
+    set-up mounts and exports the read-only ones again; the writable ones
+    it only reports (the control plane knows whether each is still the
+    active)."""
+    h, helper, (c1, c2) = host
+    store = store_mod.Store('g1', hosts.MOUNT_POINT,
+                            commands.Runner(helper.transport))
+    nfs = exports.Exports(store, helper, '/run/manila-repl/exports', h.ip)
+    active, replica = ('00000000-0000-4000-8000-00000000000%d' % i
+                       for i in (1, 2))
+    h.exec('mkdir', '-p', store.shares_dir)
+    h.exec('btrfs', 'subvolume', 'create', store.share_path(active))
+    h.exec('mkdir', '-p', store.repl_dir(replica))
+    h.exec('btrfs', 'subvolume', 'snapshot', '-r', store.share_path(active),
+           store.snapshot_path(replica, active + '@1'))
+    nfs.publish(active, store.share_path(active), [C(c1.ip, 'rw')])
+    nfs.publish(replica, store.snapshot_path(replica, active + '@1'),
+                [C(c1.ip, 'ro')])
+    loc = {i: nfs.location(i) for i in (active, replica)}
+    assert c1.can_mount(loc[active]) is True
+    assert c1.can_mount(loc[replica]) is True
+
+    # The reboot: mounts gone (the export root emptied), ganesha again.
+    h.stop_ganesha()
+    for i in (active, replica):
+        h.exec('umount', '-l', nfs.mount_path(i))
+        h.exec('rmdir', nfs.mount_path(i))
+    h.start_ganesha()
+    assert c1.can_mount(loc[active]) is not True
+    assert c1.can_mount(loc[replica]) is not True
+
+    assert nfs.restore() == [active]
+    assert c1.can_mount(loc[replica]) is True
+    assert 'ROFS' in c1.write(loc[replica], 'x', b'x')
+    assert c1.can_mount(loc[active]) is not True
+    assert nfs.restore() == [active]        # still for the control plane

@@ -188,6 +188,12 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                                 backend=view.backend_name, reason=why))
         return None
 
+    def lost_exports(self):
+        """Writable exports found gone at set-up (a rebooted host):
+        instance ids, once."""
+        lost, self._lost_exports = getattr(self, '_lost_exports', []), []
+        return lost
+
     def down_backends(self):
         """{backend: reason} of the backends found unreachable lately."""
         with self._down_lock:
@@ -274,6 +280,7 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         if nfs is not None:
             try:
                 nfs.setup()
+                self._lost_exports = nfs.restore()
             except exception.ShareDriverError as e:
                 raise exception.ShareDriverError(
                     reason='backend %s: %s' % (self.backend_name, e))

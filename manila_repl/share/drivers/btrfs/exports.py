@@ -141,6 +141,42 @@ class Exports:
         (a readable replica after a sync)."""
         self.publish(instance_id, source)
 
+    def restore(self):
+        """After a reboot of the host the bind mounts are gone (tmpfs) and
+        ganesha refused their exports. Read-only ones (a replica's
+        snapshot) are mounted and exported again here. Writable ones are
+        only returned (instance ids): whether such an instance is still
+        the active is for the control plane to say; a stale old active
+        must stay unexported until it is re-seeded."""
+        current = self.host.current()
+        if not current:
+            return []
+        mounts = {}
+        for line in self.store.runner.execute(
+                'findmnt', '-rn', '-o', 'TARGET,FSROOT',
+                check=False).splitlines():
+            target, _, root = line.partition(' ')
+            mounts[target] = root.rstrip('/')
+        writable, again = [], []
+        repl_root = self.store.repl_root + '/'
+        for name, found in sorted(current.items()):
+            relative = '/' + os.path.relpath(found.source or '/',
+                                             self.store.mount_point)
+            if mounts.get(self.mount_path(name), '').endswith(relative):
+                continue
+            if not found.source.startswith(repl_root):
+                writable.append(name)
+                continue
+            self._bind(name, found.source)
+            again.append(ganesha.Export(
+                name=name, path=self.mount_path(name),
+                pseudo=pseudo_path(name), clients=found.clients,
+                source=found.source))
+        if again:
+            self.host.apply(again, recreate=[e.name for e in again],
+                            current=current)
+        return writable
+
     def read_only(self, instance_id, source, clients=None):
         """Export ``source`` with every client read-only: ``clients`` or
         those of the current export."""
