@@ -33,3 +33,6 @@ REPLICATION_TYPES = ('readable', 'writable', 'dr')
 
 #: shares.task_state while a promote runs.
 TASK_REPLICATION_CHANGE = 'replication_change'
+
+#: The binary (services table) of the share managers.
+BINARY_SHARE = 'manila-repl-share'

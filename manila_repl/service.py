@@ -2,6 +2,8 @@
 
 Timers are added in start() from the loaded config, never at import time.
 """
+import time
+
 from oslo_log import log as logging
 import oslo_messaging as messaging
 from oslo_service import loopingcall
@@ -11,39 +13,11 @@ import sqlalchemy as sa
 
 from manila_repl.conf import CONF
 from manila_repl.db import models
+from manila_repl.db import services as services_db
 from manila_repl.db import session
 from manila_repl import rpc
 
 LOG = logging.getLogger(__name__)
-
-
-def heartbeat(host, binary, topic, availability_zone=None):
-    """Record that ``binary`` on ``host`` is alive (one UPSERT-like write)."""
-    now = timeutils.utcnow()
-    with session.transaction() as s:
-        row = s.execute(
-            sa.update(models.Service)
-            .where(models.Service.host == host,
-                   models.Service.binary == binary)
-            .values(report_count=models.Service.report_count + 1,
-                    updated_at=now, availability_zone=availability_zone,
-                    topic=topic, state_reason=None))
-        if row.rowcount == 0:
-            s.add(models.Service(host=host, binary=binary, topic=topic,
-                                 availability_zone=availability_zone,
-                                 report_count=1, updated_at=now))
-
-
-def record_down(host, binary, reason):
-    """Why ``binary`` on ``host`` reports itself down (it sends no
-    heartbeat meanwhile; the next one clears the reason)."""
-    with session.transaction() as s:
-        s.execute(sa.update(models.Service)
-                  .where(models.Service.host == host,
-                         models.Service.binary == binary,
-                         sa.or_(models.Service.state_reason.is_(None),
-                                models.Service.state_reason != reason))
-                  .values(state_reason=reason))
 
 
 def ensure_availability_zone(name):
@@ -55,13 +29,43 @@ def ensure_availability_zone(name):
             s.add(models.AvailabilityZone(name=name))
 
 
+def up_at(last_heartbeat, now=None):
+    """A service last heard from at ``last_heartbeat`` is up at ``now``."""
+    now = now or timeutils.utcnow()
+    return (now - last_heartbeat).total_seconds() <= CONF.service_down_time
+
+
 def is_up(service_row, now=None):
     """A recent heartbeat, and no reason given for being down."""
     if service_row.state_reason:
         return False
-    last = service_row.updated_at or service_row.created_at
-    now = now or timeutils.utcnow()
-    return (now - last).total_seconds() <= CONF.service_down_time
+    return up_at(service_row.updated_at or service_row.created_at, now)
+
+
+class Heartbeats:
+    """Since when this process's own heartbeats have gone through without
+    a miss.
+
+    Whoever judges another service dead from its old heartbeat must have
+    been heartbeating itself for a while: after a database outage every
+    service's heartbeat is old, also the live ones', until each has had
+    its next turn (share/dead_owners.py waits ``service_down_time``).
+    """
+
+    def __init__(self):
+        self._since = None          # time.monotonic() of the first of them
+
+    def record(self, ok):
+        if not ok:
+            self._since = None
+        elif self._since is None:
+            self._since = time.monotonic()
+
+    def steady_for(self, seconds):
+        """True when every heartbeat of the last ``seconds`` went through.
+        """
+        return self._since is not None and \
+            time.monotonic() - self._since >= seconds
 
 
 class Service(os_service.Service):
@@ -69,7 +73,8 @@ class Service(os_service.Service):
 
     The manager may define ``init_host()`` (run before the RPC server
     consumes), ``periodic_tasks()`` returning ``[(callable, interval,
-    initial_delay or None for one interval)]`` and ``cleanup()``.
+    initial_delay or None for one interval)]``, ``cleanup()``, and
+    ``heartbeats`` (a Heartbeats this service keeps up to date).
     """
 
     def __init__(self, manager, binary, topic, server,
@@ -82,14 +87,15 @@ class Service(os_service.Service):
         self.availability_zone = availability_zone
         self.rpc_server = None
         self.timers = []
+        self.heartbeats = getattr(manager, 'heartbeats', None) or \
+            Heartbeats()
 
     def start(self):
         LOG.info('Starting %s on %s', self.binary, self.server_name)
         if self.availability_zone:
             ensure_availability_zone(self.availability_zone)
         # Registers the service; later heartbeats only while it is healthy.
-        heartbeat(self.server_name, self.binary, self.topic,
-                  self.availability_zone)
+        self._beat()
         if hasattr(self.manager, 'init_host'):
             self.manager.init_host()
         target = messaging.Target(topic=self.topic, server=self.server_name)
@@ -114,14 +120,24 @@ class Service(os_service.Service):
         except Exception:
             LOG.exception('Periodic task %s failed', func.__name__)
 
+    def _beat(self):
+        try:
+            services_db.heartbeat(self.server_name, self.binary, self.topic,
+                                  self.availability_zone)
+        except Exception:
+            self.heartbeats.record(False)
+            raise
+        self.heartbeats.record(True)
+
     def _report_state(self):
         if not getattr(self.manager, 'healthy', True):
+            self.heartbeats.record(False)
             reason = getattr(self.manager, 'down_reason', None)
             if reason:
-                record_down(self.server_name, self.binary, reason)
+                services_db.record_down(self.server_name, self.binary,
+                                        reason)
             return
-        heartbeat(self.server_name, self.binary, self.topic,
-                  self.availability_zone)
+        self._beat()
 
     def stop(self, graceful=False):
         for timer in self.timers:

@@ -6,6 +6,7 @@ from manila_repl import cmd
 
 def share_services(conf):
     """A service per backend in [share]/enabled_share_backends."""
+    from manila_repl import constants
     from manila_repl import rpc
     from manila_repl import service
     from manila_repl.share import manager
@@ -14,7 +15,7 @@ def share_services(conf):
     for backend_name in conf.share.enabled_share_backends:
         share_manager = manager.ShareManager(backend_name)
         services.append(service.Service(
-            share_manager, binary='manila-repl-share',
+            share_manager, binary=constants.BINARY_SHARE,
             topic=rpc.SHARE_TOPIC, server=share_manager.host,
             availability_zone=share_manager.availability_zone))
     return services

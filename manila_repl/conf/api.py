@@ -12,9 +12,10 @@ opts = [
                     'served at once.'),
     cfg.IntOpt('backlog', default=128, min=1,
                help='Connections the kernel queues for the built-in WSGI '
-                    'server before it accepts them (listen backlog). A '
-                    'burst of more connections than this is reset by the '
-                    'kernel.'),
+                    'server before it accepts them (listen backlog). In a '
+                    'burst of more connections than this, the others wait '
+                    'for TCP retransmissions (seconds) and some are reset '
+                    'or hang for minutes (benchmarks/RESULTS.md).'),
     cfg.StrOpt('auth_strategy', default='noauth',
                choices=[('noauth', 'X-Auth-Token "user:project"; every '
                          'caller is admin unless X-Roles says otherwise'),

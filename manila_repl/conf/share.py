@@ -36,7 +36,20 @@ opts = [
     cfg.IntOpt('pending_work_min_age', default=120, min=0,
                help='Seconds a piece of work must have stayed unchanged '
                     'in its transitional state before the sweep redoes '
-                    'it (a request may still be on its way to a manager).'),
+                    'it (a request may still be on its way to a manager). '
+                    'Also the age after which a promote whose new active\'s '
+                    'service is down (no heartbeat for service_down_time) '
+                    'is abandoned by the manager of the current active '
+                    'replica.'),
+    cfg.IntOpt('dead_owner_work_timeout', default=1800, min=1,
+               help='Seconds after which work other than a promote, '
+                    'unchanged in its transitional state, whose owning '
+                    'manager\'s service is down (no heartbeat for '
+                    'service_down_time: a create or delete on a dead '
+                    'backend, the work of a dead active replica\'s '
+                    'manager...) is failed with a message by a live share '
+                    'manager, instead of waiting for the dead one to '
+                    'restart.'),
 ]
 
 

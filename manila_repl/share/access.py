@@ -253,6 +253,20 @@ def promote_rules(share_id):
             for row in rows]
 
 
+def fail_pending(share_id):
+    """Every rule of the share still being applied or denied reads
+    ``error``, without the driver: the manager that owns them is down
+    (dead_owners.py). A failed deny can be asked again."""
+    instances = sa.select(Instance.id).where(Instance.share_id == share_id)
+    retry.transaction(lambda s: s.execute(
+        sa.update(Map)
+        .where(Map.share_instance_id.in_(instances),
+               Map.state.in_(PENDING))
+        .values(state=ERROR, updated_at=timeutils.utcnow(),
+                state_reason='the share manager that owned this rule is '
+                             'down')))
+
+
 def add_instance_maps(instance_id):
     """Map rows (queued_to_apply) on ``instance_id`` for every rule of its
     share not being denied that has none there yet."""

@@ -158,6 +158,24 @@ class ReplicationMixin(abc.ABC):
             active; every instance then keeps its previous state.
         """
 
+    def abandon_promote(self, active_share_instance, new_share_instance):
+        """Undo what an unfinished promote did to the still active replica.
+
+        Called on the backend of the share's active replica when the
+        promote of ``new_share_instance`` is given up because its own
+        manager (the new active's) is down (share/dead_owners.py): its
+        ``set_active_replica`` may have stopped anywhere, e.g. after
+        freezing (read-only) or demoting ``active_share_instance`` on its
+        storage. Make that the writable active again, with the data it
+        last held. ``new_share_instance`` is left as it is (maybe
+        writable): ``update_replica_status`` re-seeds it from the active,
+        as it does a returning old active. Idempotent; the default does
+        nothing (a driver whose promote never changes the old active).
+
+        :raises: anything; the promote is given up all the same and the
+            active replica's status message says it may be read-only.
+        """
+
     @abc.abstractmethod
     def update_replica_status(self, share_instance):
         """Sync or check one non-active replica; repair it if broken.

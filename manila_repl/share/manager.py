@@ -2,7 +2,8 @@
 
 One manager per enabled backend, serving as ``<host>@<backend>``; the work
 itself is in lifecycle.py, replication.py, replica_status.py, recovery.py
-(at start), sweep.py (periodic: pending work no live manager is on) and
+(at start), sweep.py (periodic: pending work no live manager is on),
+dead_owners.py (periodic: pending work whose owner's service is down) and
 returning.py (periodic, every few seconds: hosts that answer again).
 """
 from oslo_log import log as logging
@@ -14,7 +15,9 @@ from manila_repl import context as ctx_mod
 from manila_repl import coordination
 from manila_repl import exception
 from manila_repl.scheduler import rpcapi as scheduler_rpcapi
+from manila_repl import service
 from manila_repl.share import access
+from manila_repl.share import dead_owners
 from manila_repl.share import drivers
 from manila_repl.share import instance_db
 from manila_repl.share import lifecycle
@@ -53,6 +56,9 @@ class ShareManager:
         self.down_reason = None
         #: Backends to probe besides those the driver found unreachable.
         self.watched_backends = set()
+        # Kept by the service: dead_owners.py judges others down only
+        # while our own heartbeats go through.
+        self.heartbeats = service.Heartbeats()
 
     # -- service hooks -----------------------------------------------------
     @property
@@ -119,6 +125,7 @@ class ShareManager:
         if not self.driver_ready:
             return
         sweep.run(self.driver, self.host, CONF.share.pending_work_min_age)
+        dead_owners.run(self.driver, self.host, self.heartbeats)
 
     def probe_unreachable(self):
         """Ask the hosts found unreachable again (returning.py); this

@@ -100,17 +100,32 @@ def _instance_work(r, backend, older_than, replica_ids):
             if instance_id not in replica_ids]
 
 
-def _promote_work(r, backend, older_than):
-    """Promotions to a replica of ours."""
-    rows = r.execute(
-        sa.select(Share.task_instance_id, Share.id)
-        .join(Instance, Instance.id == Share.task_instance_id)
-        .where(Share.task_state == c.TASK_REPLICATION_CHANGE,
-               _ours(Instance.host, backend),
-               _unchanged_since(Instance, older_than))
-        .order_by(Share.id)).all()
+def _promote_work(r, backend, older_than, active_backend=None):
+    """Promotions to a replica of ours (of shares whose current active is
+    ``active_backend``'s, if given)."""
+    query = (sa.select(Share.task_instance_id, Share.id)
+             .join(Instance, Instance.id == Share.task_instance_id)
+             .where(Share.task_state == c.TASK_REPLICATION_CHANGE,
+                    _ours(Instance.host, backend),
+                    _unchanged_since(Instance, older_than)))
+    if active_backend is not None:
+        active = orm.aliased(Instance)
+        query = query.join(active, sa.and_(
+            active.share_id == Share.id,
+            active.replica_state == c.REPLICA_STATE_ACTIVE)).where(
+                _ours(active.host, active_backend))
+    rows = r.execute(query.order_by(Share.id)).all()
     return [Work('promote_replica', target, share_id)
             for target, share_id in rows]
+
+
+def promotes_to(backend, active_backend, older_than):
+    """[Work] of the promotes to a replica of ``backend`` unchanged since
+    ``older_than``, on shares whose active replica is ``active_backend``'s
+    (dead_owners.py: that manager gives them up when ``backend`` is down).
+    """
+    with session.reader() as r:
+        return _promote_work(r, backend, older_than, active_backend)
 
 
 def _snapshot_work(r, backend, older_than):

@@ -40,10 +40,11 @@ FLOWS = {
 }
 
 
-def redo(driver, work, blocking=True):
-    """Redo one piece of work under its share's lock; its errors are
-    logged, never raised.
+def locked(work, verb, func, blocking=True):
+    """``func()`` under the share lock of ``work``; its errors are logged,
+    never raised.
 
+    :param verb: what is done to the work, for the log ("Redoing").
     :param blocking: False to give up at once when another manager holds
         the lock (it is working on the share).
     :returns: False when the lock was busy (nothing done), else True.
@@ -52,14 +53,20 @@ def redo(driver, work, blocking=True):
     if not lock.acquire(blocking=blocking):
         return False
     try:
-        LOG.info('Redoing %s of %s (share %s)', work.flow, work.target,
+        LOG.info('%s %s of %s (share %s)', verb, work.flow, work.target,
                  work.share_id)
-        FLOWS[work.flow](driver, work.target)
+        func()
     except Exception:
-        LOG.exception('Redoing %s of %s failed', work.flow, work.target)
+        LOG.exception('%s %s of %s failed', verb, work.flow, work.target)
     finally:
         lock.release()
     return True
+
+
+def redo(driver, work, blocking=True):
+    """Redo one piece of work under its share's lock (see ``locked``)."""
+    return locked(work, 'Redoing',
+                  lambda: FLOWS[work.flow](driver, work.target), blocking)
 
 
 def recover(driver, backend):

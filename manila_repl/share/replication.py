@@ -2,7 +2,8 @@
 
 - ``add_replica``, ``delete_replica``, ``update_replica``: on the manager of
   the share's ACTIVE replica;
-- ``promote_replica``: on the manager of the NEW active replica.
+- ``promote_replica``: on the manager of the NEW active replica;
+  ``abandon_promote`` (its manager is down) on the current active's.
 
 Each flow reads what it needs, calls the driver outside any transaction,
 and saves the driver's answer with conditional updates, so that a late or
@@ -169,11 +170,16 @@ def _finish_promote(share_id, replica_id, updates, replication_type):
     retry.transaction(finish)
 
 
-def _fail_promote(share_id, replica_id, message):
-    """Every instance keeps its replica_state; the target reads error."""
+def _fail_promote(share_id, replica_id, message, active_messages=None):
+    """Every instance keeps its replica_state; the target reads error.
+    ``active_messages``: {active instance id: status message} to set too.
+
+    :returns: False when the share was not waiting for this promote any
+        more (nothing changed).
+    """
     def fail(s):
         if not _release_guard(s, share_id, replica_id):
-            return
+            return False
         s.execute(sa.update(Instance)
                   .where(Instance.share_id == share_id,
                          Instance.status == c.STATUS_REPLICATION_CHANGE)
@@ -184,7 +190,12 @@ def _fail_promote(share_id, replica_id, message):
                          Instance.replica_state != c.REPLICA_STATE_ACTIVE)
                   .values(replica_state=c.REPLICA_STATE_ERROR,
                           status_message=message))
-    retry.transaction(fail)
+        for instance_id, text in (active_messages or {}).items():
+            s.execute(sa.update(Instance)
+                      .where(Instance.id == instance_id)
+                      .values(status_message=text))
+        return True
+    return retry.transaction(fail)
 
 
 def promote_replica(driver, replica_id):
@@ -208,6 +219,47 @@ def promote_replica(driver, replica_id):
     _finish_promote(share.id, replica_id, updates, share.replication_type)
     # Levels follow the active replica (never fails the promote).
     access.after_promote(driver, share.id)
+
+
+def abandon_promote(driver, replica_id, message):
+    """Give up the pending promote of ``replica_id`` (its own manager is
+    down: dead_owners.py): on the manager of the share's still active
+    replica, under the share's lock. The driver makes the active writable
+    again (the promote may have frozen it), then, only while the share
+    still waits for this promote, every replica keeps its state, the
+    target reads ``error`` with ``message`` and the share takes requests
+    again. The status loop then re-syncs the target from the active once
+    its backend answers; a returning target manager finds nothing to do.
+
+    :returns: True when the promote was given up.
+    """
+    replica, view = instance_db.load(replica_id)
+    if replica is None:
+        return False
+    share = replica.share
+    if share.task_state != c.TASK_REPLICATION_CHANGE or \
+            share.task_instance_id != replica_id:
+        LOG.info('No promotion of replica %s is pending', replica_id)
+        return False
+    active = view.active_replica
+    active_messages = {}
+    if active is not None:
+        try:
+            driver.abandon_promote(active, view)
+        except Exception as e:
+            LOG.exception('The active replica %s of share %s may stay '
+                          'read-only after the abandoned promote of %s',
+                          active.id, share.id, replica_id)
+            active_messages[active.id] = (
+                'The abandoned promotion of replica %s may have left this '
+                'replica read-only: %s' % (replica_id, e))
+    if not _fail_promote(share.id, replica_id, message, active_messages):
+        return False
+    LOG.warning('Share %s: %s', share.id, message)
+    # The promote may have turned the active's export read-only: its
+    # rules are applied again at their levels (never fails this).
+    access.apply_again(driver, share.id)
+    return True
 
 
 def save_status(s, replica_id, update):

@@ -151,22 +151,40 @@ def _finish(share_id, status, new_size, failed, message):
 
 # -- recovery ---------------------------------------------------------------
 
-def resume(driver, share_id):
-    """Redo an interrupted resize (drivers are idempotent for one size), or
-    fail it visibly when its target size is unknown."""
+def _pending(share_id):
+    """(task_state, task_size) of the share's resize, or (None, None)."""
     with session.reader() as r:
         share = r.get(Share, share_id)
         if share is None or share.task_state not in (c.STATUS_EXTENDING,
                                                      c.STATUS_SHRINKING):
-            return
-        status = share.task_state
-        target = share.task_size
-    if target is not None:
-        _resize(driver, share_id, target, status)
-        return
+            return None, None
+        return share.task_state, share.task_size
+
+
+def _fail_all(share_id, status, message):
+    """Every instance still in ``status`` fails with ``message``."""
     with session.reader() as r:
         ids = r.scalars(sa.select(Instance.id).where(
             Instance.share_id == share_id, Instance.status == status)).all()
-    _finish(share_id, status, None,
-            {i: '%s was interrupted and its target size is unknown.'
-                % _VERB[status] for i in ids}, None)
+    _finish(share_id, status, None, {i: message for i in ids}, None)
+
+
+def resume(driver, share_id):
+    """Redo an interrupted resize (drivers are idempotent for one size), or
+    fail it visibly when its target size is unknown."""
+    status, target = _pending(share_id)
+    if status is None:
+        return
+    if target is not None:
+        _resize(driver, share_id, target, status)
+        return
+    _fail_all(share_id, status, '%s was interrupted and its target size '
+                                'is unknown.' % _VERB[status])
+
+
+def fail(share_id, message):
+    """Fail a pending resize without the driver: its manager is down
+    (dead_owners.py); the size stays."""
+    status, _target = _pending(share_id)
+    if status is not None:
+        _fail_all(share_id, status, message)

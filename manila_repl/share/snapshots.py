@@ -142,6 +142,20 @@ def delete_snapshot(driver, snapshot_id, force=False):
             _remove_instance, snapshot_instance_id, snapshot_id))
 
 
+def fail_pending(snapshot_id, status, message):
+    """Fail, with ``message``, the snapshot's instances still in
+    ``status`` (``creating``: error; ``deleting``: error_deleting)
+    without the driver: their manager is down (dead_owners.py)."""
+    failed = (c.STATUS_ERROR if status == c.STATUS_CREATING
+              else c.STATUS_ERROR_DELETING)
+    retry.transaction(lambda s: s.execute(
+        sa.update(SnapshotInstance)
+        .where(SnapshotInstance.snapshot_id == snapshot_id,
+               SnapshotInstance.status == status)
+        .values(status=failed, status_message=message,
+                updated_at=timeutils.utcnow())))
+
+
 def sync_replica_snapshots(driver, share_id, replica_view):
     """Give a replica that just synced a snapshot instance of every
     available snapshot of its share it lacks (DB row, then the driver).

@@ -26,6 +26,10 @@ from tests.functional import workflow
 
 SWEEP = ('[share]\npending_work_sweep_interval = 1\n'
          'pending_work_min_age = 2\n')
+#: Managers killed and restarted by a test are never judged down
+#: meanwhile: their promotes wait for them (dead_owners.py gives up a
+#: promote whose new active's service is down).
+PATIENT = '[DEFAULT]\nservice_down_time = 60\n'
 
 
 def deploy(tmp, transport_url, db_url, **kwargs):
@@ -44,7 +48,7 @@ def deployed(tmp_path_factory):
     with services.rabbit_vhost() as transport_url, \
             services.database('postgresql') as db_url:
         dep = deploy(tmp_path_factory.mktemp('faults'), transport_url,
-                     db_url, extra_config=SWEEP)
+                     db_url, extra_config=PATIENT + SWEEP)
         try:
             yield dep
         finally:
@@ -104,6 +108,107 @@ def test_new_actives_manager_killed_inside_promote(faults):
     assert workflow.actives(api, share_id) == ['az2']
     assert {s for s, _ in replica_with_states(api, share_id).values()} == {
         'available'}
+
+
+# -- the new active's manager dies and stays dead -------------------------
+
+@pytest.fixture(scope='module')
+def short_down_time(tmp_path_factory):
+    """Services down after 5 s without a heartbeat (deployment.py), the
+    sweep every second on work older than 2 s."""
+    with services.rabbit_vhost() as transport_url, \
+            services.database('postgresql') as db_url:
+        dep = deploy(tmp_path_factory.mktemp('dead-owner'), transport_url,
+                     db_url, extra_config=SWEEP)
+        try:
+            with logs_on_failure(dep):
+                yield dep
+        finally:
+            dep.stop()
+
+
+def _fake_file(dep, backend, instance_id):
+    return os.path.join(dep.tmp, 'fake', backend, instance_id + '.json')
+
+
+def _edit(path, **values):
+    with open(path) as f:
+        data = json.load(f)
+    data.update(values)
+    with open(path, 'w') as f:
+        json.dump(data, f)
+    return data
+
+
+def test_promote_given_up_when_the_new_actives_manager_stays_dead(
+        short_down_time):
+    """kill -9 of the new active's manager inside set_active_replica, not
+    restarted: once its service is down and the promote older than the
+    minimum age, the old active's manager gives the promote up with a
+    message; the share takes requests again on the same active. When the
+    dead manager returns, its replica is re-synced to in_sync. Never two
+    actives at any sample."""
+    dep = short_down_time
+    api = dep.api
+    az2 = fake_gates.FakeBackend(dep, 'az2')
+    share_id, r2 = workflow.replicated_share(api, 'dead-new-active')
+    r1 = api.replicas(share_id)['az1']['id']
+    samples = []
+
+    def sample():
+        replicas = replica_with_states(api, share_id)
+        samples.append(replicas)
+        actives = [az for az, (_, state) in replicas.items()
+                   if state == 'active']
+        assert actives == ['az1'], samples
+        return api.replica(r2)
+
+    def given_up():
+        replica = sample()
+        return replica if replica['status'] == 'available' else None
+
+    az2.close('set_active_replica')
+    try:
+        workflow.promote(api, r2)
+        az2.wait_inside('set_active_replica', r2)
+        # What the driver has done when its manager dies (it is held at
+        # the gate, the status loop skips a share being promoted): the
+        # target writable, the old active frozen.
+        _edit(_fake_file(dep, 'az2', r2), writable=True, generation=99)
+        _edit(_fake_file(dep, 'az1', r1), writable=False)
+        dep.processes['az2'].kill()
+    finally:
+        az2.open('set_active_replica')
+    assert api.post('/share-replicas/%s/action' % r2,
+                    {'promote': None}).status_code == 409
+
+    given_up = api.wait(given_up, 'the promote given up by az1')
+    assert given_up['replica_state'] == 'error'
+    assert given_up['status_message'].startswith(
+        'Promotion of replica %s abandoned: its backend ft@az2 has been '
+        'down since ' % r2), given_up
+    assert 'Giving up promote_replica of %s' % r2 in \
+        dep.processes['az1'].log()
+    assert dep.processes['az2'].popen.poll() is not None
+    assert api.get('/shares/%s' % share_id).json()['share'][
+        'status'] == 'available'
+    with open(_fake_file(dep, 'az1', r1)) as f:
+        assert json.load(f)['writable'] is True
+    # The share takes requests again.
+    r3 = workflow.add_replica(api, share_id, 'az3')
+    workflow.wait_replica(api, r3, 'a new replica in az3',
+                          status='available', replica_state='in_sync')
+
+    dep.processes['az2'].start()
+    api.wait(lambda: sample()['replica_state'] == 'in_sync',
+             'the half promoted replica re-synced')
+    with open(_fake_file(dep, 'az2', r2)) as f:
+        data = json.load(f)
+    with open(_fake_file(dep, 'az1', r1)) as f:
+        assert (data['writable'], data['generation']) == (
+            False, json.load(f)['generation'])
+    assert 'Redoing promote_replica' not in dep.processes['az2'].log()
+    sample()
 
 
 def _dead_old_active_with(dep, backends, method, start_work):

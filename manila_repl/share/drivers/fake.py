@@ -376,6 +376,17 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         return updates
 
     @_injected
+    def abandon_promote(self, active_share_instance, new_share_instance):
+        """The active takes writes again (set_active_replica may have made
+        it read-only before its manager died)."""
+        self._require(active_share_instance)
+        path = self._path(active_share_instance)
+        data = self._read(path)
+        if data is not None and not data.get('writable'):
+            data['writable'] = True
+            self._write(path, data)
+
+    @_injected
     def update_replica_status(self, share_instance):
         active = share_instance.active_replica
         if active is None:

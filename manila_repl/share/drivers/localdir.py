@@ -587,6 +587,15 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
             updates.append(update)
         return updates
 
+    def abandon_promote(self, active_share_instance, new_share_instance):
+        """The active's data was never touched by the promote (only read
+        by its final sync); its metadata reads writable again. The half
+        promoted replica is re-synced by update_replica_status (its share
+        directory is the basis, its staging area seeded afresh)."""
+        self._require(active_share_instance)
+        if os.path.exists(self._meta_path(active_share_instance)):
+            self._update_meta(active_share_instance, writable=True)
+
     def update_replica_status(self, share_instance):
         active = share_instance.active_replica
         if active is None or active.id == share_instance.id:

@@ -67,6 +67,8 @@ VALID = {
         'share_type_access:is_public': True}}],
     ('POST', '/v2/types/{type_id}/extra_specs'): [
         {'extra_specs': {'snapshot_support': 'False', 'k': 'v'}}],
+    ('PUT', '/v2/types/{type_id}/extra_specs/{key}'): [
+        {'snapshot_support': 'True'}],
     ('POST', '/v2/snapshots'): [{'snapshot': {
         'share_id': IDS['share'], 'name': 'n', 'description': 'd',
         'force': 'true'}}],

@@ -549,3 +549,43 @@ def test_snapshots_on_the_active_and_a_replica(drivers, loops):
     for backend in ('bt1', 'bt2'):
         assert os.listdir(os.path.join(loops[backend].mount_point,
                                        '.snap')) == []
+
+
+@pytest.mark.parametrize('stopped_after', ['freeze', 'demote'])
+def test_abandoned_promote_gives_the_active_back_its_writes(
+        drivers, loops, stopped_after):
+    """The new active's manager died inside set_active_replica, after it
+    froze the old active (read-only) or even demoted it; the promote is
+    given up (never recorded): the active is writable again with every
+    byte it held, and the next sync makes the half promoted replica a
+    replica again."""
+    share = Share([('bt1', 'active'), ('bt2', 'out_of_sync')])
+    a, r = share.view('bt1'), share.view('bt2')
+    drivers['bt1'].create_share(a)
+    a_root, r_root = path(loops, 'bt1', a.id), path(loops, 'bt2', r.id)
+    write(a_root, {'synced': b'1'})
+    drivers['bt1'].add_replica(a, r)
+    write(a_root, {'late': b'written before the promote'})
+    expected = btrfs_loop.tree_digest(a_root)
+    if stopped_after == 'freeze':
+        subprocess.run(['btrfs', 'property', 'set', '-ts', a_root, 'ro',
+                        'true'], check=True)
+    else:
+        # The whole driver call ran; its answer was never recorded.
+        drivers['bt2'].set_active_replica(share.view('bt2'))
+        assert os.path.islink(a_root)
+    with pytest.raises(OSError):
+        write(a_root, {'x': b'no'})
+
+    drivers['bt1'].abandon_promote(share.view('bt1'), share.view('bt2'))
+    assert not os.path.islink(a_root)
+    assert btrfs_loop.tree_digest(a_root) == expected
+    write(a_root, {'after': b'the active takes writes again'})
+    drivers['bt1'].abandon_promote(share.view('bt1'), share.view('bt2'))
+
+    update = drivers['bt1'].update_replica_status(share.view('bt2'))
+    assert update['replica_state'] == 'in_sync'
+    assert os.path.islink(r_root)
+    assert btrfs_loop.tree_digest(r_root) == btrfs_loop.tree_digest(a_root)
+    drivers['bt1'].remove_replica(share.view('bt2'))
+    drivers['bt1'].delete_share(share.view('bt1'))

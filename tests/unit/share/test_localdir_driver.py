@@ -291,6 +291,27 @@ def test_planned_failover_and_failback(drivers, share):
         assert tree(share.path(az)) == expected
 
 
+def test_abandoned_promote_leaves_a_correct_replica(drivers, share):
+    """The whole of set_active_replica ran on az2 but its manager died
+    before recording it; the promote is given up: az1 stays the writable
+    active and the next status cycle makes az2 a replica again (the files
+    written on the half promoted az2 are discarded)."""
+    active = pathlib.Path(share.path('az1'))
+    populate(active)
+    drivers['az1'].add_replica(share.view('az1'), share.view('az2'))
+    drivers['az2'].set_active_replica(share.view('az2'))   # not recorded
+    write(pathlib.Path(share.path('az2')) / 'stray.txt', b'lost\n')
+    drivers['az1'].abandon_promote(share.view('az1'), share.view('az2'))
+    assert drivers['az1']._read(drivers['az1']._meta_path(
+        share.view('az1')))['writable'] is True
+    write(active / 'after.txt', b'on the active again\n')
+    update = drivers['az1'].update_replica_status(share.view('az2'))
+    assert update['replica_state'] == 'in_sync'
+    assert tree(share.path('az2')) == tree(active)
+    assert drivers['az2']._read(drivers['az2']._meta_path(
+        share.view('az2')))['writable'] is False
+
+
 def test_promote_after_a_failed_final_sync_says_why(drivers, share,
                                                     monkeypatch):
     drivers['az1'].add_replica(share.view('az1'), share.view('az2'))

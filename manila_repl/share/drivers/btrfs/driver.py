@@ -818,6 +818,28 @@ class BtrfsShareDriver(driver.ShareDriver, driver.ReplicationMixin,
             LOG.error('Old active %s stays read-only after a failed '
                       'promote: %s', view.id, e)
 
+    def abandon_promote(self, active_share_instance, new_share_instance):
+        """The promote stopped after freezing the active (its subvolume is
+        read-only: writable again) or after demoting it (its subvolume
+        deleted, maybe a symlink in its place: a writable snapshot of its
+        newest replication snapshot, the final transfer's, taken after the
+        freeze, so nothing written is lost). The half promoted replica's
+        writable subvolume is discarded by the next update_replica_status.
+        """
+        view = active_share_instance
+        store = self._store(view.backend_name)
+        store.require()
+        with self._lock(view):
+            path = store.share_path(view.id)
+            if store.kind(path) == 'dir':
+                store.btrfs('property', 'set', '-ts', path, 'ro', 'false')
+            else:
+                LOG.warning('Active %s was demoted by the abandoned promote '
+                            'of %s: making it writable again from its '
+                            'newest snapshot', view.id,
+                            new_share_instance.id)
+                self._make_writable(view, store)
+
     def _final_sync(self, old, new, old_store, dst):
         """Planned failover: freeze the old active, send what it has.
 

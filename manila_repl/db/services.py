@@ -1,0 +1,45 @@
+"""Reads and writes of the services table: heartbeats and who is down."""
+from oslo_utils import timeutils
+import sqlalchemy as sa
+
+from manila_repl.db import models
+from manila_repl.db import session
+
+Service = models.Service
+
+
+def heartbeat(host, binary, topic, availability_zone=None):
+    """Record that ``binary`` on ``host`` is alive (one UPSERT-like write)."""
+    now = timeutils.utcnow()
+    with session.transaction() as s:
+        row = s.execute(
+            sa.update(Service)
+            .where(Service.host == host, Service.binary == binary)
+            .values(report_count=Service.report_count + 1,
+                    updated_at=now, availability_zone=availability_zone,
+                    topic=topic, state_reason=None))
+        if row.rowcount == 0:
+            s.add(Service(host=host, binary=binary, topic=topic,
+                          availability_zone=availability_zone,
+                          report_count=1, updated_at=now))
+
+
+def record_down(host, binary, reason):
+    """Why ``binary`` on ``host`` reports itself down (it sends no
+    heartbeat meanwhile; the next one clears the reason)."""
+    with session.transaction() as s:
+        s.execute(sa.update(Service)
+                  .where(Service.host == host, Service.binary == binary,
+                         sa.or_(Service.state_reason.is_(None),
+                                Service.state_reason != reason))
+                  .values(state_reason=reason))
+
+
+def last_heartbeats(binary):
+    """{host: time of its last heartbeat} of every ``binary`` service."""
+    with session.reader() as r:
+        rows = r.execute(sa.select(
+            Service.host,
+            sa.func.coalesce(Service.updated_at, Service.created_at))
+            .where(Service.binary == binary)).all()
+    return dict(rows)
