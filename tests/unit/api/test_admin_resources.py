@@ -127,6 +127,7 @@ def test_pools_scheduler_timeout_503(client, monkeypatch):
 
 
 def test_a_share_service_down_says_why(client, db):
+    from manila_repl.db import services as services_db
     from manila_repl import service
 
     class Manager:
@@ -136,7 +137,7 @@ def test_a_share_service_down_says_why(client, db):
     manager = Manager()
     svc = service.Service(manager, binary='manila-repl-share', topic='t',
                           server='node@bt1', availability_zone='az1')
-    service.heartbeat('node@bt1', 'manila-repl-share', 't', 'az1')
+    services_db.heartbeat('node@bt1', 'manila-repl-share', 't', 'az1')
     manager.healthy = False
     manager.down_reason = 'the host key of 10.0.0.5 does not match'
     svc._report_state()
