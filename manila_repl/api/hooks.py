@@ -26,29 +26,36 @@ class InputHook(hooks.PecanHook):
 
 
 class VersionHook(hooks.PecanHook):
-    """Parse the requested microversion before routing; echo it after.
+    """Parse the requested microversion before routing; echo it after,
+    on every response (errors too) once a version was negotiated.
 
-    The version documents accept any version header: clients send their
-    own maximum there to discover ours.
+    Only the root document ``/`` skips negotiation: clients send their own
+    maximum there to discover ours. ``/v2`` and ``/v2/`` negotiate like
+    any other path (400 malformed, 406 unserved), as Manila does.
     """
     priority = 10
 
     def on_route(self, state):
         environ = state.request.environ
-        if middleware.is_public(environ):
+        if middleware.is_root(environ):
             return
         environ[microversion.ENVIRON_KEY] = microversion.from_headers(
             state.request.headers)
 
     def after(self, state):
-        version = state.request.environ.get(microversion.ENVIRON_KEY)
-        if version is None or state.response is None:
+        if state.response is None or middleware.is_root(
+                state.request.environ):
             return
         headers = state.response.headers
-        headers[microversion.HEADER] = str(version)
         vary = headers.get('Vary')
-        headers['Vary'] = (microversion.HEADER if not vary else
-                           f'{vary}, {microversion.HEADER}')
+        if not vary or microversion.HEADER not in vary:
+            headers['Vary'] = (microversion.HEADER if not vary else
+                               f'{vary}, {microversion.HEADER}')
+        version = state.request.environ.get(microversion.ENVIRON_KEY)
+        if version is None:
+            # The version asked for was refused (400, 406): none to echo.
+            return
+        headers[microversion.HEADER] = str(version)
         if microversion.experimental(state.request.headers):
             headers[microversion.EXPERIMENTAL_HEADER] = 'True'
 
@@ -67,6 +74,9 @@ class FaultHook(hooks.PecanHook):
         if response is None:
             # Not ours: the FaultWrapper middleware logs it and answers 500.
             return None
-        if response.status_int >= 500:
+        if response.status_int == 501:
+            # A feature this service does not have: the caller's choice.
+            LOG.info('Request refused: %s', exc)
+        elif response.status_int >= 500:
             LOG.error('Request failed: %s', exc)
         return response

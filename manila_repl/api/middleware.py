@@ -24,6 +24,11 @@ def is_public(environ):
     return bool(_PUBLIC_PATH.match(environ.get('PATH_INFO') or '/'))
 
 
+def is_root(environ):
+    """The root version document, the one path without a microversion."""
+    return (environ.get('PATH_INFO') or '/') == '/'
+
+
 class RequestId:
     """Give every request an id and every response both id headers."""
 

@@ -72,7 +72,8 @@ class Share(TimestampMixin, Base):
     overlap (a promote): taken and released with conditional UPDATEs.
     """
     __tablename__ = 'shares'
-    __table_args__ = (Index('ix_shares_project_id', 'project_id'),)
+    __table_args__ = (Index('ix_shares_project_id', 'project_id'),
+                      Index('ix_shares_snapshot_id', 'snapshot_id'))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True,
                                     default=_uuid)
@@ -87,6 +88,8 @@ class Share(TimestampMixin, Base):
     replication_type: Mapped[str | None] = mapped_column(String(255))
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
     metadata_: Mapped[dict] = mapped_column('metadata', JSON, default=dict)
+    #: The snapshot the share was created from (kept after it is deleted).
+    snapshot_id: Mapped[str | None] = mapped_column(String(36))
     task_state: Mapped[str | None] = mapped_column(String(255))
     task_instance_id: Mapped[str | None] = mapped_column(String(36))
     #: The size a resize in progress goes to (with task_state extending or

@@ -13,6 +13,15 @@ SHARE_REPLICA_FORCE_DELETE = 'share_replica:force_delete'
 SHARE_REPLICA_EXPORT_LOCATION_INDEX = 'share_replica_export_location:index'
 SHARE_REPLICA_EXPORT_LOCATION_SHOW = 'share_replica_export_location:show'
 
+#: The rule of each replica action (the body's key).
+ACTIONS = {
+    'promote': SHARE_REPLICA_PROMOTE,
+    'resync': SHARE_REPLICA_RESYNC,
+    'reset_status': SHARE_REPLICA_RESET_STATUS,
+    'reset_replica_state': SHARE_REPLICA_RESET_REPLICA_STATE,
+    'force_delete': SHARE_REPLICA_FORCE_DELETE,
+}
+
 rules = [
     base.rule(SHARE_REPLICA_CREATE, base.ADMIN_OR_MEMBER,
               'Create a share replica.',

@@ -13,6 +13,12 @@ SHARE_SNAPSHOT_INSTANCE_DETAIL = 'share_snapshot_instance:detail'
 SHARE_SNAPSHOT_INSTANCE_SHOW = 'share_snapshot_instance:show'
 SHARE_SNAPSHOT_INSTANCE_RESET_STATUS = 'share_snapshot_instance:reset_status'
 
+#: The rule of each snapshot action (the body's key, without ``os-``).
+ACTIONS = {
+    'reset_status': SHARE_SNAPSHOT_RESET_STATUS,
+    'force_delete': SHARE_SNAPSHOT_FORCE_DELETE,
+}
+
 rules = [
     base.rule(SHARE_CREATE_SNAPSHOT, base.ADMIN_OR_MEMBER,
               'Create a snapshot of a share (one instance per replica).',

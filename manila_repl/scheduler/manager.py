@@ -15,6 +15,7 @@ from manila_repl import constants as c
 from manila_repl import context as ctx_mod
 from manila_repl.db import models
 from manila_repl.db import session
+from manila_repl.db import snapshot_source
 from manila_repl import exception
 from manila_repl.scheduler import filter_scheduler
 from manila_repl.scheduler import host_state
@@ -128,10 +129,19 @@ class SchedulerManager:
                 LOG.info('Instance %s needs no placement', instance_id)
                 return
             share = instance.share
+            source = (snapshot_source.on_active(r, share.snapshot_id)
+                      if share.snapshot_id else None)
             spec = RequestSpec(size=share.size,
                                extra_specs=_extra_specs(share),
                                availability_zone=instance.availability_zone,
-                               share_id=share.id)
+                               share_id=share.id,
+                               # A share from a snapshot: where its data is.
+                               only_host=source.backend if source else None)
+        if share.snapshot_id and (source is None or not source.host):
+            _fail(instance_id, 'No valid host was found. Snapshot %s has no '
+                               'copy on the active replica of its share.' %
+                  share.snapshot_id)
+            return
         try:
             pool = self.scheduler.select(spec)
         except exception.NoValidHost as e:

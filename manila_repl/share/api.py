@@ -15,10 +15,12 @@ from sqlalchemy import orm
 
 from manila_repl.api import bus
 from manila_repl import constants as c
+from manila_repl.db import listing
 from manila_repl.db import models
 from manila_repl.db import session
 from manila_repl import exception
 from manila_repl import quotas
+from manila_repl.scheduler.filters import availability_zone as az_filter
 from manila_repl.scheduler import rpcapi as scheduler_rpcapi
 from manila_repl.share import rpcapi as share_rpcapi
 
@@ -140,62 +142,56 @@ def get_share(context, share_id, s=None):
     return share
 
 
-def list_shares(context, filters=None, limit=None, offset=None,
-                all_projects=False):
-    """Shares with their instances, newest first."""
-    filters = filters or {}
-    query = sa.select(Share)
-    if not (context.is_admin and all_projects):
-        query = query.where(Share.project_id == context.project_id)
-    if filters.get('name'):
-        query = query.where(Share.display_name == filters['name'])
-    if filters.get('share_type_id'):
-        query = query.where(Share.share_type_id == filters['share_type_id'])
-    query = query.order_by(Share.created_at.desc(), Share.id)
-    if offset:
-        query = query.offset(offset)
-    if limit:
-        query = query.limit(limit)
-    with session.reader() as r:
-        shares = r.scalars(query).all()
-    status = filters.get('status')
-    if status:
-        shares = [x for x in shares
-                  if _primary(x) and _primary(x).status == status]
-    return shares
-
-
 def create_share(context, size, share_proto, share_type, name=None,
                  description=None, availability_zone=None, metadata=None,
                  is_public=False):
     """Record the share and its first instance, then ask the scheduler.
 
     ``share_type`` is a models.ShareType (already resolved, or None).
+    (A share from a snapshot: snapshot_api.create_share_from_snapshot.)
     """
     if availability_zone:
-        _check_availability_zone(availability_zone)
+        _check_availability_zone(availability_zone, share_type)
+    with session.transaction() as s:
+        share_id, instance_id = record_share(
+            s, context, size, share_proto, share_type, name=name,
+            description=description, availability_zone=availability_zone,
+            metadata=metadata, is_public=is_public)
+    return schedule_share(context, share_id, instance_id)
+
+
+def record_share(s, context, size, share_proto, share_type, name=None,
+                 description=None, availability_zone=None, metadata=None,
+                 is_public=False, snapshot_id=None):
+    """Add a share and its first instance (``creating``) in ``s``, within
+    the project's quotas. :returns: (share id, instance id)."""
     extra_specs = ({e.spec_key: e.spec_value for e in share_type.extra_specs}
                    if share_type else {})
     replication_type = extra_specs.get('replication_type')
-    with session.transaction() as s:
-        share = Share(project_id=context.project_id,
-                      user_id=context.user_id or context.project_id,
-                      display_name=name, display_description=description,
-                      size=size, share_proto=share_proto.upper(),
-                      share_type_id=share_type.id if share_type else None,
-                      replication_type=replication_type,
-                      is_public=bool(is_public), metadata_=metadata or {})
-        s.add(share)
-        s.flush()
-        instance = Instance(
-            share_id=share.id, status=c.STATUS_CREATING,
-            availability_zone=availability_zone,
-            replica_state=(c.REPLICA_STATE_ACTIVE if replication_type
-                           else None))
-        s.add(instance)
-        s.flush()
-        quotas.check_share(s, share)
-        share_id, instance_id = share.id, instance.id
+    share = Share(project_id=context.project_id,
+                  user_id=context.user_id or context.project_id,
+                  display_name=name, display_description=description,
+                  size=size, share_proto=share_proto.upper(),
+                  share_type_id=share_type.id if share_type else None,
+                  replication_type=replication_type,
+                  is_public=bool(is_public), metadata_=metadata or {},
+                  snapshot_id=snapshot_id)
+    s.add(share)
+    s.flush()
+    instance = Instance(
+        share_id=share.id, status=c.STATUS_CREATING,
+        availability_zone=availability_zone,
+        replica_state=(c.REPLICA_STATE_ACTIVE if replication_type
+                       else None))
+    s.add(instance)
+    s.flush()
+    quotas.check_share(s, share)
+    return share.id, instance.id
+
+
+def schedule_share(context, share_id, instance_id):
+    """Ask the scheduler to place a recorded share (undone if the bus
+    refuses). :returns: the share."""
     cast(lambda: _scheduler_rpc().create_share_instance(context,
                                                         instance_id),
          _remove_instance(instance_id, with_share=share_id),
@@ -255,33 +251,6 @@ def reset_share_status(context, share_id, status):
 
 # -- replicas -------------------------------------------------------------
 
-_REPLICA_COLUMNS = (
-    Instance.id, Instance.share_id, Instance.status, Instance.replica_state,
-    Instance.host, Instance.availability_zone,
-    Instance.cast_rules_to_readonly, Instance.created_at,
-    Instance.updated_at, Instance.last_sync_at, Instance.status_message)
-
-
-def list_replicas(context, share_id=None, limit=None, offset=None):
-    """Replica rows (narrow columns, one query), oldest first.
-
-    Only instances of replicated shares are replicas.
-    """
-    query = (sa.select(*_REPLICA_COLUMNS)
-             .join(Share, Share.id == Instance.share_id)
-             .where(Share.replication_type.is_not(None)))
-    query = _visible(context, query)
-    if share_id:
-        query = query.where(Instance.share_id == share_id)
-    query = query.order_by(Instance.created_at, Instance.id)
-    if offset:
-        query = query.offset(offset)
-    if limit:
-        query = query.limit(limit)
-    with session.reader() as r:
-        return r.execute(query).mappings().all()
-
-
 def get_replica(context, replica_id, s=None):
     """The replica's instance (ORM, with its share and export locations)."""
     query = _visible(context, sa.select(Instance)
@@ -300,13 +269,11 @@ def get_replica(context, replica_id, s=None):
 
 
 def get_replica_row(context, replica_id):
-    """The replica as one list_replicas row (narrow columns, one query):
+    """The replica as one db.listing.replicas row (narrow columns, one query):
     what showing it needs, without get_replica's share, sibling and export
     location loads."""
-    query = _visible(context, sa.select(*_REPLICA_COLUMNS)
-                     .join(Share, Share.id == Instance.share_id)
-                     .where(Instance.id == replica_id,
-                            Share.replication_type.is_not(None)))
+    query = _visible(context, listing.replica_query().where(
+        Instance.id == replica_id))
     with session.reader() as r:
         row = r.execute(query).mappings().first()
     if row is None:
@@ -314,22 +281,39 @@ def get_replica_row(context, replica_id):
     return row
 
 
-def _check_availability_zone(name):
-    with session.reader() as r:
-        found = r.scalar(sa.select(models.AvailabilityZone.id).where(
-            models.AvailabilityZone.name == name))
+def _check_availability_zone(name, share_type=None, what='share', s=None):
+    """The zone must exist, and be one the share type's
+    ``availability_zones`` extra spec allows when it names some (400)."""
+    query = sa.select(models.AvailabilityZone.id).where(
+        models.AvailabilityZone.name == name)
+    if s is not None:
+        found = s.scalar(query)
+    else:
+        with session.reader() as r:
+            found = r.scalar(query)
     if found is None:
         raise exception.InvalidInput(
             reason='availability zone %s does not exist' % name)
+    if share_type is None:
+        return
+    allowed = az_filter.type_zones(
+        {e.spec_key: e.spec_value for e in share_type.extra_specs})
+    if allowed and name not in allowed:
+        raise exception.InvalidInput(
+            reason='a %s of share type %s cannot be created in availability '
+                   'zone %s: the type allows only %s' % (
+                       what, share_type.name, name,
+                       ', '.join(sorted(allowed))))
 
 
 def create_replica(context, share_id, availability_zone=None,
                    only_host=None):
     """Record a new replica (creating/out_of_sync) and ask the scheduler."""
-    if availability_zone:
-        _check_availability_zone(availability_zone)
     with session.transaction() as s:
         share = get_share(context, share_id, s)
+        if availability_zone:
+            _check_availability_zone(availability_zone, share.share_type,
+                                     what='replica', s=s)
         if not share.replication_type:
             raise exception.InvalidInput(
                 reason='share %s has no replication_type: its share type '

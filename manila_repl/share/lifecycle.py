@@ -9,6 +9,7 @@ from oslo_log import log as logging
 from manila_repl import constants as c
 from manila_repl.db import retry
 from manila_repl.share import instance_db
+from manila_repl.share import snapshots
 
 LOG = logging.getLogger(__name__)
 
@@ -20,7 +21,9 @@ def create_share_instance(driver, instance_id):
                  instance_id)
         return
     try:
-        update = driver.create_share(view) or {}
+        source = snapshots.source_of(instance_id)
+        update = (driver.create_share(view) if source is None else
+                  driver.create_share_from_snapshot(view, source)) or {}
     except Exception as e:
         LOG.exception('Creating share instance %s failed', instance_id)
         instance_db.record(instance_id, c.STATUS_CREATING,

@@ -6,8 +6,10 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from manila_repl import constants as c
+from manila_repl.db import listing
 from manila_repl.db import models
 from manila_repl.db import session
+from manila_repl.db import snapshot_source
 from manila_repl import exception
 from manila_repl import quotas
 from manila_repl.share import api as share_api
@@ -18,10 +20,10 @@ Snapshot = models.ShareSnapshot
 SnapshotInstance = models.ShareSnapshotInstance
 
 #: Worst first: the status the API shows is the worst over the instances
-#: on active and in_sync replicas.
-_SEVERITY = (c.STATUS_ERROR_DELETING, c.STATUS_ERROR, c.STATUS_DELETING,
-             c.STATUS_CREATING, c.STATUS_AVAILABLE)
-_COUNTED = (c.REPLICA_STATE_ACTIVE, c.REPLICA_STATE_IN_SYNC, None)
+#: on active and in_sync replicas (db.listing filters and sorts by the
+#: same in SQL).
+_SEVERITY = listing.SNAPSHOT_SEVERITY
+_COUNTED = listing.SNAPSHOT_COUNTED
 SNAPSHOT_STATUSES = (c.STATUS_CREATING, c.STATUS_AVAILABLE,
                      c.STATUS_DELETING, c.STATUS_ERROR,
                      c.STATUS_ERROR_DELETING)
@@ -107,32 +109,11 @@ def get_snapshot(context, snapshot_id):
         return _with_status(r, [_get_row(context, snapshot_id, r)])[0]
 
 
-def list_snapshots(context, filters=None, limit=None, offset=None,
-                   all_projects=False):
-    """Snapshot dicts, newest first (status filter on the aggregate)."""
-    filters = filters or {}
-    query = sa.select(Snapshot)
-    if not (context.is_admin and all_projects):
-        query = query.where(Snapshot.project_id == context.project_id)
-    if filters.get('name'):
-        query = query.where(Snapshot.display_name == filters['name'])
-    if filters.get('share_id'):
-        query = query.where(Snapshot.share_id == filters['share_id'])
-    query = query.order_by(Snapshot.created_at.desc(), Snapshot.id)
-    status = filters.get('status')
-    if not status:
-        if offset:
-            query = query.offset(offset)
-        if limit:
-            query = query.limit(limit)
+def list_snapshots(request):
+    """(snapshot dicts, count or None) for a db.listing.Listing."""
     with session.reader() as r:
-        result = _with_status(r, r.scalars(query).all())
-    if status:
-        result = [x for x in result if x['status'] == status]
-        result = result[offset or 0:]
-        if limit:
-            result = result[:limit]
-    return result
+        rows, count = listing.snapshots(request, r)
+        return _with_status(r, rows), count
 
 
 def _snapshot_support(s, share):
@@ -200,12 +181,81 @@ def create_snapshot(context, share_id, name=None, description=None,
     return get_snapshot(context, snapshot_id)
 
 
+def _invalid(reason):
+    return exception.InvalidInput(reason=reason)
+
+
+def create_share_from_snapshot(context, snapshot_id, size=None,
+                               share_proto=None, share_type=None,
+                               availability_zone=None, **fields):
+    """A new share holding a snapshot's data (a new replication chain for
+    a replicated type), made on the backend of the snapshot's instance on
+    the source share's active replica.
+
+    The snapshot must be the caller's (404 otherwise) and available, its
+    share's type must have ``create_share_from_snapshot_support``; size,
+    type and protocol default to the source's and may not be smaller or
+    different (400). ``fields``: name, description, metadata, is_public.
+    """
+    with session.transaction() as s:
+        snapshot = _get_row(context, snapshot_id, s)
+        # Serialises with a delete of this snapshot (which takes the row).
+        snapshot_source.lock_share(s, snapshot.share_id)
+        source_share = share_api.get_share(context, snapshot.share_id, s)
+        status = _with_status(s, [snapshot])[0]['status']
+        source = snapshot_source.on_active(s, snapshot_id)
+        if status != c.STATUS_AVAILABLE or source is None or \
+                source.snapshot_instance_status != c.STATUS_AVAILABLE or \
+                not source.host:
+            raise _invalid('snapshot %s must be available (on the active '
+                           'replica of share %s) to create a share from '
+                           'it, not %s' % (snapshot_id, snapshot.share_id,
+                                           status))
+        source_type = source_share.share_type
+        specs = ({e.spec_key: e.spec_value for e in source_type.extra_specs}
+                 if source_type else {})
+        if not strutils.bool_from_string(
+                specs.get('create_share_from_snapshot_support')):
+            raise _invalid('a new share may not be created from snapshot '
+                           '%s: the share type of its share does not have '
+                           'create_share_from_snapshot_support' %
+                           snapshot_id)
+        if share_type is not None and share_type.id != source_type.id:
+            raise _invalid('a share from snapshot %s must be of its share\'s '
+                           'type %s (or give none)' % (snapshot_id,
+                                                       source_type.name))
+        share_proto = (share_proto or source_share.share_proto).upper()
+        if share_proto != source_share.share_proto.upper():
+            raise _invalid('a share from snapshot %s must use its share\'s '
+                           'protocol %s' % (snapshot_id,
+                                            source_share.share_proto))
+        size = snapshot.size if size is None else size
+        if size < snapshot.size:
+            raise _invalid('a share from snapshot %s must be at least its '
+                           'size, %d GiB' % (snapshot_id, snapshot.size))
+        if availability_zone and \
+                availability_zone != source.availability_zone:
+            raise _invalid('a share from snapshot %s is made in availability '
+                           'zone %s, where the snapshot\'s data is' % (
+                               snapshot_id, source.availability_zone))
+        share_id, instance_id = share_api.record_share(
+            s, context, size, share_proto, source_type,
+            availability_zone=source.availability_zone,
+            snapshot_id=snapshot_id, **fields)
+    return share_api.schedule_share(context, share_id, instance_id)
+
+
 def delete_snapshot(context, snapshot_id, force=False):
     """Every instance goes ``deleting``; the active's manager deletes."""
     with session.transaction() as s:
         snapshot = _get_row(context, snapshot_id, s)
         share_id = snapshot.share_id
         share_api.guard_share(s, share_id)
+        making = snapshot_source.shares_being_made(s, snapshot_id)
+        if making:
+            raise exception.Conflict(
+                'Snapshot %s cannot be deleted while share %s is being '
+                'created from it.' % (snapshot_id, making[0]))
         status = _with_status(s, [snapshot])[0]['status']
         allowed = (c.STATUS_AVAILABLE, c.STATUS_ERROR)
         if not force and status not in allowed:

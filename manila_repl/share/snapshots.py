@@ -18,6 +18,8 @@ from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import retry
 from manila_repl.db import session
+from manila_repl.db import snapshot_source
+from manila_repl import exception
 from manila_repl.share import views
 
 LOG = logging.getLogger(__name__)
@@ -65,6 +67,34 @@ def _argument(snapshot_instance_id, snapshot_id, view, size):
     """What the driver gets (driver.SnapshotMixin)."""
     return {'id': snapshot_instance_id, 'snapshot_id': snapshot_id,
             'share_instance': view, 'size': size}
+
+
+def source_of(instance_id):
+    """What ``driver.create_share_from_snapshot`` gets as the snapshot
+    instance when the instance's share is made from a snapshot (the
+    snapshot's instance on its share's active replica), else None.
+
+    :raises: ShareDriverError when that copy is no longer available.
+    """
+    with session.reader() as r:
+        share_id = r.scalar(sa.select(Instance.share_id).where(
+            Instance.id == instance_id))
+        snapshot_id = (snapshot_source.of_share(r, share_id)
+                       if share_id else None)
+        if not snapshot_id:
+            return None
+        source = snapshot_source.on_active(r, snapshot_id)
+        if source is None or \
+                source.snapshot_instance_status != c.STATUS_AVAILABLE:
+            raise exception.ShareDriverError(
+                reason='snapshot %s has no available copy on the active '
+                       'replica of its share any more' % snapshot_id)
+        size = r.scalar(sa.select(Snapshot.size).where(
+            Snapshot.id == snapshot_id))
+        by_id = {v.id: v for v in views.for_share(
+            r.get(Share, source.share_id))}
+        return _argument(source.snapshot_instance_id, snapshot_id,
+                         by_id[source.instance_id], size)
 
 
 def _create_one(driver, snapshot_id, size, snapshot_instance_id, view):

@@ -166,6 +166,32 @@ def test_other_project_lists_and_changes_nothing(stack, resources):
     assert [s['id'] for s in alpha['shares']] == [share]
 
 
+def test_project_in_the_path(stack, resources):
+    """/v2/{project_id}/... must name the token's project: another one is
+    Manila's 400 ("malformed request URL"), for an administrator too, and
+    never a way into another project's resources."""
+    alpha, beta = (stack.people[p]['id'] for p in PROJECTS)
+    share = resources['share']
+    for role in ('reader', 'admin'):
+        client = stack.client('alpha', role)
+        _ok(client.get('/%s/shares/%s' % (alpha, share)))
+        _fault(client.get('/%s/shares/%s' % (beta, share)), 400)
+        _fault(client.get('/%s/shares/detail' % beta), 400)
+    outsider = stack.client('beta', 'member')
+    _fault(outsider.get('/%s/shares/%s' % (alpha, share)), 400)
+    _fault(outsider.get('/%s/shares/%s' % (beta, share)), 404)
+    _fault(outsider.delete('/%s/shares/%s' % (alpha, share)), 400)
+    # all_tenants and project_id list other projects for an admin only.
+    query = '/shares/detail?all_tenants=1&project_id=%s' % alpha
+    assert _ok(outsider.get(query))['shares'] == []
+    assert [x['id'] for x in _ok(stack.client('beta', 'admin').get(query))[
+        'shares']] == [share]
+    # Resources Manila has and this service does not serve: 501 with a
+    # reason, with or without the project in the path.
+    for path in ('/share-networks', '/%s/share-networks/detail' % beta):
+        _fault(outsider.get(path), 501)
+
+
 def test_quotas_of_another_project(stack):
     """A member or reader sees its own project's quotas only (403 for
     another's, as Manila); changing them is for admins."""

@@ -107,6 +107,11 @@ def test_openstack_share_workflow(openstack):
                            'az1')
     server.until(lambda: openstack.json('share', 'show', share['id'])['status']
            == 'available', 'the share to be available')
+    # By name: the client also lists ?is_soft_deleted=True from 2.69, and
+    # must find the share in one of the two lists only.
+    assert openstack.json('share', 'show', name)['id'] == share['id']
+    listed = openstack.json('share', 'list', '--name', name)
+    assert [s['ID'] for s in listed] == [share['id']]
 
     replica = openstack.json('share', 'replica', 'create', share['id'],
                              '--availability-zone', 'az2')

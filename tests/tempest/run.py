@@ -6,9 +6,12 @@ backends (two per AZ in az1, az2 and az3, one replication domain), and
 tests. ``tox -e tempest`` runs this; everything is torn down after.
 
     python -m tests.tempest.run [--workdir DIR] [--keep] [--regex R]
+                                [--min-passed N]
 
-Exit status: tempest's (0 when nothing failed). The last line is the plain
-``N passed, N failed, N skipped`` summary.
+Exit status: tempest's (0 when nothing failed), or 1 when fewer than
+``--min-passed`` tests passed (so that CI fails when tests stop running,
+not only when they fail). The last line is the plain ``N passed, N
+failed, N skipped`` summary.
 """
 import argparse
 import configparser
@@ -150,6 +153,8 @@ def main(argv=None):
                         help='keep the temporary directory')
     parser.add_argument('--regex', default=SELECTION)
     parser.add_argument('--concurrency', type=int, default=2)
+    parser.add_argument('--min-passed', type=int, default=0,
+                        help='fail unless at least this many tests pass')
     args = parser.parse_args(argv)
 
     # SIGTERM unwinds like Ctrl-C: Keystone and manila-repl are stopped.
@@ -192,6 +197,15 @@ def main(argv=None):
         shutil.rmtree(workdir, ignore_errors=True)
     print('%(passed)d passed, %(failed)d failed, %(skipped)d skipped' %
           counts, flush=True)
+    return verdict(code, counts, args.min_passed)
+
+
+def verdict(code, counts, min_passed):
+    """The exit status: tempest's, or 1 when it says 0 but something
+    failed or fewer than ``min_passed`` passed."""
+    if code == 0 and (counts['failed'] or counts['passed'] < min_passed):
+        log('expected no failure and at least %d passed' % min_passed)
+        return 1
     return code
 
 

@@ -6,6 +6,7 @@ from manila_repl import api
 from manila_repl.api import method, microversion
 from manila_repl.api.views import availability_zones as views
 from manila_repl.db import models, session
+from manila_repl.policies import availability_zones as policy
 
 
 def _zones():
@@ -20,7 +21,7 @@ class AvailabilityZonesController(rest.RestController):
     @method.expose()
     @microversion.api_version('2.7')
     def get_all(self):
-        api.context().can('availability_zone:index')
+        api.context().can(policy.AVAILABILITY_ZONE_INDEX)
         return views.index(_zones())
 
 
@@ -30,5 +31,5 @@ class OSAvailabilityZoneController(rest.RestController):
     @method.expose()
     @microversion.api_version('2.0', '2.6')
     def get_all(self):
-        api.context().can('availability_zone:index')
+        api.context().can(policy.AVAILABILITY_ZONE_INDEX)
         return views.index(_zones())

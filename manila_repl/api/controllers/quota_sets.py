@@ -17,6 +17,7 @@ from pecan import rest
 
 from manila_repl import api, exception, quotas
 from manila_repl.api import method, microversion, validation
+from manila_repl.policies import quota_sets as policy
 
 _BASE_KEYS = ('shares', 'gigabytes', 'snapshots', 'snapshot_gigabytes')
 #: (first version, keys shown from it)
@@ -62,19 +63,19 @@ class _QuotaSets(rest.RestController):
 
     def _show(self, project_id, detail=False):
         ctx = api.context()
-        ctx.can('quota_set:show')
+        ctx.can(policy.QUOTA_SET_SHOW)
         _no_user_or_type()
         _authorize_project(ctx, project_id)
         return _view(quotas.project_quotas(project_id, with_usage=detail),
                      project_id)
 
     def _defaults(self, project_id):
-        api.context().can('quota_set:show')
+        api.context().can(policy.QUOTA_SET_SHOW)
         return _view(quotas.defaults(), project_id)
 
     def _update(self, project_id, body):
         ctx = api.context()
-        ctx.can('quota_set:update')
+        ctx.can(policy.QUOTA_SET_UPDATE)
         _no_user_or_type()
         if not isinstance(body, dict) or \
                 not isinstance(body.get('quota_set'), dict):
@@ -124,7 +125,7 @@ class _QuotaSets(rest.RestController):
 
     def _delete(self, project_id):
         ctx = api.context()
-        ctx.can('quota_set:delete')
+        ctx.can(policy.QUOTA_SET_DELETE)
         _no_user_or_type()
         quotas.reset(project_id)
 

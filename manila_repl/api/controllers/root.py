@@ -1,6 +1,7 @@
 """The root: version documents, /v2 and its optional /{project_id}."""
 import pecan
 
+from manila_repl import api, exception
 from manila_repl.api import method
 from manila_repl.api.controllers import (
     availability_zones,
@@ -17,6 +18,37 @@ from manila_repl.api.controllers import (
 from manila_repl.api.views import versions
 
 
+_DHSS = ('this service serves share types with '
+         'driver_handles_share_servers=False only')
+#: Manila's collections this service does not serve, and why: every
+#: method on every path below them answers 501 saying so (not 404, and
+#: the name is not taken for a project id).
+UNSERVED = {
+    'share-networks': ('Share networks', _DHSS),
+    'share-network-subnets': ('Share network subnets', _DHSS),
+    'share-servers': ('Share servers', _DHSS),
+    'security-services': ('Security services', _DHSS),
+    'share-groups': ('Share groups', None),
+    'share-group-types': ('Share group types', None),
+    'share-group-snapshots': ('Share group snapshots', None),
+    'share-transfers': ('Share transfers', None),
+    'resource-locks': ('Resource locks', None),
+    'share-backups': ('Share backups', None),
+    'messages': ('User messages', None),
+    'limits': ('Limits', None),
+    'quota-class-sets': ('Quota class sets', None),
+    'os-quota-class-sets': ('Quota class sets', None),
+}
+
+
+def unserved(collection):
+    """The 501 for one of Manila's collections we do not serve."""
+    feature, why = UNSERVED[collection]
+    return exception.NotImplementedYet(
+        '%s (/v2/%s) are not supported by this service%s.' % (
+            feature, collection, ': %s' % why if why else ''))
+
+
 class V2Resources:
     """The collections under /v2 (or /v2/{project_id})."""
 
@@ -24,6 +56,12 @@ class V2Resources:
     types = share_types.ShareTypesController()
     share_instances = share_instances.ShareInstancesController()
     services = services.ServicesController()
+
+    @pecan.expose()
+    def _lookup(self, collection, *remainder):
+        if collection in UNSERVED:
+            raise unserved(collection)
+        return None
 
 
 pecan.route(V2Resources, 'share-replicas',
@@ -62,11 +100,26 @@ class V2Controller(V2Resources):
 
     @pecan.expose()
     def _lookup(self, project_id, *remainder):
+        if project_id in UNSERVED:
+            raise unserved(project_id)
         # A collection name is no project id: whatever failed under it
         # (404, 405) stands.
         if remainder and not hasattr(V2Resources, project_id):
+            check_path_project(project_id)
             return _PROJECT_SCOPED, list(remainder)
         return None
+
+
+def check_path_project(project_id):
+    """/v2/{project_id}/... must name the caller's own project: Manila
+    answers 400 to any other (an administrator's too; the project of the
+    resources listed is chosen by ``all_tenants`` or ``project_id``)."""
+    ctx = pecan.request.environ.get(api.CONTEXT_KEY)
+    if ctx is not None and ctx.project_id != project_id:
+        raise exception.InvalidInput(
+            reason='malformed request URL: the project in the path (%s) is '
+                   'not the project of the token (%s)' % (
+                       project_id, ctx.project_id))
 
 
 class RootController:

@@ -8,6 +8,7 @@ from pecan import rest
 from manila_repl import api, share_types
 from manila_repl.api import bus, method
 from manila_repl.api.views import scheduler_stats as views
+from manila_repl.policies import scheduler_stats as policy
 from manila_repl.scheduler import rpcapi as scheduler_rpcapi
 
 #: Query parameters passed on to the scheduler as filters.
@@ -46,13 +47,13 @@ class PoolsController(rest.RestController):
     @method.expose()
     def get_all(self):
         ctx = api.context()
-        ctx.can('scheduler_stats:pools:index')
+        ctx.can(policy.SCHEDULER_STATS_POOLS_INDEX)
         return views.index(_pools(ctx), detail=False)
 
     @method.expose()
     def detail(self):
         ctx = api.context()
-        ctx.can('scheduler_stats:pools:detail')
+        ctx.can(policy.SCHEDULER_STATS_POOLS_DETAIL)
         return views.index(_pools(ctx), detail=True)
 
 

@@ -8,6 +8,7 @@ from manila_repl import service as service_mod
 from manila_repl.api import method, microversion
 from manila_repl.api.views import services as views
 from manila_repl.db import models, session
+from manila_repl.policies import services as policy
 
 Service = models.Service
 
@@ -42,7 +43,7 @@ class ServicesController(rest.RestController):
     @method.expose()
     @microversion.api_version('2.7')
     def get_all(self):
-        api.context().can('service:index')
+        api.context().can(policy.SERVICE_INDEX)
         return _services()
 
 
@@ -52,5 +53,5 @@ class OSServicesController(rest.RestController):
     @method.expose()
     @microversion.api_version('2.0', '2.6')
     def get_all(self):
-        api.context().can('service:index')
+        api.context().can(policy.SERVICE_INDEX)
         return _services()

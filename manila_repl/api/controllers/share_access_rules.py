@@ -6,6 +6,7 @@ from manila_repl import api, exception
 from manila_repl.api import method, microversion, validation
 from manila_repl.api.schemas import share_access_rules as schema
 from manila_repl.api.views import share_accesses as views
+from manila_repl.policies import share_access_rules as policy
 from manila_repl.share import access_api
 
 
@@ -17,7 +18,7 @@ def _rules_status(share_id, version):
 
 def allow_access(ctx, share_id, argument):
     """The allow_access share action: {"access": {...}} (200)."""
-    ctx.can('share:allow_access')
+    ctx.can(policy.SHARE_ALLOW_ACCESS)
     validation.validate(schema.allow_access, argument)
     version = microversion.current()
     metadata = argument.get('metadata') if version >= (2, 45) else None
@@ -31,14 +32,14 @@ def allow_access(ctx, share_id, argument):
 
 def deny_access(ctx, share_id, argument):
     """The deny_access share action (202)."""
-    ctx.can('share:deny_access')
+    ctx.can(policy.SHARE_DENY_ACCESS)
     validation.validate(schema.deny_access, argument)
     access_api.deny_access(ctx, share_id, argument['access_id'])
 
 
 def access_list(ctx, share_id):
     """The access_list share action (up to 2.44)."""
-    ctx.can('share:access_get_all')
+    ctx.can(policy.SHARE_ACCESS_GET_ALL)
     version = microversion.current()
     if version >= (2, 45):
         raise exception.VersionNotFound(version=str(version))
@@ -54,7 +55,7 @@ class ShareAccessRulesController(rest.RestController):
     @microversion.api_version('2.45')
     def get_all(self):
         ctx = api.context()
-        ctx.can('share_access_rule:index')
+        ctx.can(policy.SHARE_ACCESS_RULE_INDEX)
         share_id = pecan.request.GET.get('share_id')
         if not share_id:
             raise exception.InvalidInput(
@@ -66,6 +67,6 @@ class ShareAccessRulesController(rest.RestController):
     @microversion.api_version('2.45')
     def get_one(self, access_id):
         ctx = api.context()
-        ctx.can('share_access_rule:get')
+        ctx.can(policy.SHARE_ACCESS_RULE_GET)
         return views.show(access_api.get_access(ctx, access_id),
                           microversion.current())

@@ -11,6 +11,7 @@ from manila_repl.api import method, microversion, validation
 from manila_repl.api.views import export_locations as el_views
 from manila_repl.api.views import share_instances as views
 from manila_repl.db import models, session
+from manila_repl.policies import share_instances as policy
 from manila_repl.share import api as share_api
 
 Instance = models.ShareInstance
@@ -49,7 +50,7 @@ class InstanceExportLocationsController(rest.RestController):
     @microversion.api_version('2.9')
     def get_all(self, instance_id):
         ctx = api.context()
-        ctx.can('share_instance_export_location:index')
+        ctx.can(policy.SHARE_INSTANCE_EXPORT_LOCATION_INDEX)
         instance = _get(instance_id)
         return el_views.index(instance.export_locations, ctx.is_admin,
                               microversion.current())
@@ -58,7 +59,7 @@ class InstanceExportLocationsController(rest.RestController):
     @microversion.api_version('2.9')
     def get_one(self, instance_id, export_location_id):
         ctx = api.context()
-        ctx.can('share_instance_export_location:index')
+        ctx.can(policy.SHARE_INSTANCE_EXPORT_LOCATION_INDEX)
         instance = _get(instance_id)
         for location in instance.export_locations:
             if location.uuid == export_location_id:
@@ -75,7 +76,7 @@ class ShareInstancesController(rest.RestController):
     @method.expose()
     @microversion.api_version('2.3')
     def get_all(self):
-        api.context().can('share_instance:index')
+        api.context().can(policy.SHARE_INSTANCE_INDEX)
         limit, offset = validation.limit_offset()
         return views.index(_list(limit=limit, offset=offset),
                            microversion.current())
@@ -83,7 +84,7 @@ class ShareInstancesController(rest.RestController):
     @method.expose()
     @microversion.api_version('2.3')
     def get_one(self, instance_id):
-        api.context().can('share_instance:show')
+        api.context().can(policy.SHARE_INSTANCE_SHOW)
         instance = _get(instance_id)
         return views.show(instance, instance.share.share_type_id,
                           microversion.current())
@@ -96,6 +97,6 @@ class InstancesOfShareController(rest.RestController):
     @microversion.api_version('2.3')
     def get_all(self, share_id):
         ctx = api.context()
-        ctx.can('share_instance:index')
+        ctx.can(policy.SHARE_INSTANCE_INDEX)
         share_api.get_share(ctx, share_id)
         return views.index(_list(share_id=share_id), microversion.current())

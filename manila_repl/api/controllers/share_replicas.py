@@ -5,10 +5,13 @@ import pecan
 from pecan import rest
 
 from manila_repl import api, exception
+from manila_repl.api import listing as list_params
 from manila_repl.api import method, microversion, validation
 from manila_repl.api.schemas import share_replicas as schema
 from manila_repl.api.views import export_locations as el_views
 from manila_repl.api.views import share_replicas as views
+from manila_repl.db import listing
+from manila_repl.policies import share_replicas as policy
 from manila_repl.share import api as share_api
 
 MIN_VERSION = '2.11'
@@ -28,7 +31,7 @@ _ROW_KEYS = ('id', 'share_id', 'status', 'replica_state', 'host',
 
 
 def _row(instance):
-    """An ORM instance as the mapping list_replicas rows are."""
+    """An ORM instance as the mapping db.listing.replicas rows are."""
     return {key: getattr(instance, key) for key in _ROW_KEYS}
 
 
@@ -44,7 +47,7 @@ class ReplicaExportLocationsController(rest.RestController):
     @microversion.api_version('2.47')
     def get_all(self, replica_id):
         ctx = api.context()
-        ctx.can('share_replica_export_location:index')
+        ctx.can(policy.SHARE_REPLICA_EXPORT_LOCATION_INDEX)
         replica = share_api.get_replica(ctx, replica_id)
         return el_views.index(replica.export_locations, ctx.is_admin,
                               microversion.current(), instance=replica)
@@ -53,7 +56,7 @@ class ReplicaExportLocationsController(rest.RestController):
     @microversion.api_version('2.47')
     def get_one(self, replica_id, export_location_id):
         ctx = api.context()
-        ctx.can('share_replica_export_location:show')
+        ctx.can(policy.SHARE_REPLICA_EXPORT_LOCATION_SHOW)
         replica = share_api.get_replica(ctx, replica_id)
         for location in el_views.visible(replica.export_locations,
                                          ctx.is_admin):
@@ -71,11 +74,8 @@ class ShareReplicasController(rest.RestController):
 
     def _rows(self):
         ctx = api.context()
-        ctx.can('share_replica:get_all')
-        limit, offset = validation.limit_offset()
-        rows = share_api.list_replicas(
-            ctx, share_id=pecan.request.GET.get('share_id') or None,
-            limit=limit, offset=offset)
+        ctx.can(policy.SHARE_REPLICA_GET_ALL)
+        rows = listing.replicas(list_params.from_request(ctx, 'replicas'))
         return ctx, rows
 
     @method.expose()
@@ -94,7 +94,7 @@ class ShareReplicasController(rest.RestController):
     @replica_version()
     def get_one(self, replica_id):
         ctx = api.context()
-        ctx.can('share_replica:show')
+        ctx.can(policy.SHARE_REPLICA_SHOW)
         return _show(ctx, replica_id)
 
     @method.expose(202)
@@ -102,7 +102,7 @@ class ShareReplicasController(rest.RestController):
     @validation.schema(schema.create)
     def post(self, *, body=None):
         ctx = api.context()
-        ctx.can('share_replica:create')
+        ctx.can(policy.SHARE_REPLICA_CREATE)
         req = body['share_replica']
         only_host = None
         if microversion.at_least('2.67'):
@@ -123,7 +123,7 @@ class ShareReplicasController(rest.RestController):
     @replica_version()
     def delete(self, replica_id):
         ctx = api.context()
-        ctx.can('share_replica:delete')
+        ctx.can(policy.SHARE_REPLICA_DELETE)
         share_api.delete_replica(ctx, replica_id)
 
     @method.expose(202)
@@ -132,7 +132,7 @@ class ShareReplicasController(rest.RestController):
     def action(self, replica_id, *, body=None):
         ctx = api.context()
         name, argument = next(iter(body.items()))
-        ctx.can(f'share_replica:{name}')
+        ctx.can(policy.ACTIONS[name])
         if name == 'promote':
             validation.validate(schema.promote, argument)
             # quiesce_wait_time (2.75+) is accepted; drivers do not use it.

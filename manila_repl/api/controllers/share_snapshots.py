@@ -5,21 +5,12 @@ import pecan
 from pecan import rest
 
 from manila_repl import api, exception
+from manila_repl.api import listing as list_params
 from manila_repl.api import method, microversion, validation
 from manila_repl.api.schemas import share_snapshots as schema
 from manila_repl.api.views import share_snapshots as views
+from manila_repl.policies import share_snapshots as policy
 from manila_repl.share import snapshot_api
-
-
-def _filters(ctx, params):
-    filters = {key: params[key] for key in ('name', 'status', 'share_id')
-               if params.get(key)}
-    all_projects = False
-    if params.get('all_tenants') not in (None, ''):
-        all_projects = (validation.bool_param('all_tenants',
-                                              params['all_tenants'])
-                        and ctx.can('share:list_all_projects', fatal=False))
-    return filters, all_projects
 
 
 def _names(req):
@@ -41,29 +32,26 @@ class SnapshotsController(rest.RestController):
 
     def _list(self):
         ctx = api.context()
-        ctx.can('share_snapshot:get_all_snapshots')
-        params = pecan.request.GET
-        limit, offset = validation.limit_offset()
-        filters, all_projects = _filters(ctx, params)
-        return ctx, snapshot_api.list_snapshots(
-            ctx, filters, limit=limit, offset=offset,
-            all_projects=all_projects)
+        ctx.can(policy.SHARE_SNAPSHOT_GET_ALL_SNAPSHOTS)
+        snapshots, count = snapshot_api.list_snapshots(
+            list_params.from_request(ctx, 'snapshots'))
+        return ctx, snapshots, count
 
     @method.expose()
     def get_all(self):
-        _ctx, snapshots = self._list()
-        return views.summary_list(pecan.request, snapshots)
+        _ctx, snapshots, count = self._list()
+        return views.summary_list(pecan.request, snapshots, count)
 
     @method.expose()
     def detail(self):
-        ctx, snapshots = self._list()
+        ctx, snapshots, count = self._list()
         return views.detail_list(pecan.request, snapshots, ctx.is_admin,
-                                 microversion.current())
+                                 microversion.current(), count)
 
     @method.expose()
     def get_one(self, snapshot_id):
         ctx = api.context()
-        ctx.can('share_snapshot:get_snapshot')
+        ctx.can(policy.SHARE_SNAPSHOT_GET_SNAPSHOT)
         return views.show(pecan.request,
                           snapshot_api.get_snapshot(ctx, snapshot_id),
                           ctx.is_admin, microversion.current())
@@ -72,7 +60,7 @@ class SnapshotsController(rest.RestController):
     @validation.schema(schema.create)
     def post(self, *, body=None):
         ctx = api.context()
-        ctx.can('share:create_snapshot')
+        ctx.can(policy.SHARE_CREATE_SNAPSHOT)
         req = body['snapshot']
         force = validation.bool_param('force', req.get('force', False))
         if microversion.at_least('2.73') and req.get('metadata'):
@@ -88,7 +76,7 @@ class SnapshotsController(rest.RestController):
     @validation.schema(schema.update)
     def put(self, snapshot_id, *, body=None):
         ctx = api.context()
-        ctx.can('share:snapshot_update')
+        ctx.can(policy.SHARE_SNAPSHOT_UPDATE)
         snapshot = snapshot_api.update_snapshot(ctx, snapshot_id,
                                                 _names(body['snapshot']))
         return views.show(pecan.request, snapshot, ctx.is_admin,
@@ -97,7 +85,7 @@ class SnapshotsController(rest.RestController):
     @method.expose(202)
     def delete(self, snapshot_id):
         ctx = api.context()
-        ctx.can('share:delete_snapshot')
+        ctx.can(policy.SHARE_DELETE_SNAPSHOT)
         snapshot_api.delete_snapshot(ctx, snapshot_id)
 
     @method.expose(202)
@@ -106,7 +94,7 @@ class SnapshotsController(rest.RestController):
         ctx = api.context()
         name, argument = next(iter(body.items()))
         name = name.replace('os-', '', 1)
-        ctx.can(f'share_snapshot:{name}')
+        ctx.can(policy.ACTIONS[name])
         if name == 'reset_status':
             validation.validate(schema.reset_status, argument)
             snapshot_api.reset_snapshot_status(ctx, snapshot_id,
@@ -144,7 +132,7 @@ class SnapshotInstancesController(rest.RestController):
     @method.expose()
     @microversion.api_version('2.19')
     def get_one(self, instance_id):
-        api.context().can('share_snapshot_instance:show')
+        api.context().can(policy.SHARE_SNAPSHOT_INSTANCE_SHOW)
         return {'snapshot_instance': views.instance_detail(
             snapshot_api.get_snapshot_instance(instance_id))}
 
@@ -152,7 +140,7 @@ class SnapshotInstancesController(rest.RestController):
     @microversion.api_version('2.19')
     @validation.schema(schema.instance_action)
     def action(self, instance_id, *, body=None):
-        api.context().can('share_snapshot_instance:reset_status')
+        api.context().can(policy.SHARE_SNAPSHOT_INSTANCE_RESET_STATUS)
         validation.validate(schema.reset_status, body['reset_status'])
         snapshot_api.reset_snapshot_instance_status(
             instance_id, body['reset_status']['status'])

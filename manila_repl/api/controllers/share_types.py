@@ -6,6 +6,7 @@ from manila_repl import api, exception, share_types
 from manila_repl.api import method, microversion, validation
 from manila_repl.api.schemas import share_types as schema
 from manila_repl.api.views import share_types as views
+from manila_repl.policies import share_types as policy
 
 
 class ExtraSpecsController(rest.RestController):
@@ -13,13 +14,13 @@ class ExtraSpecsController(rest.RestController):
 
     @method.expose()
     def get_all(self, type_id):
-        api.context().can('share_types_extra_spec:index')
+        api.context().can(policy.SHARE_TYPES_EXTRA_SPEC_INDEX)
         return views.extra_specs(
             share_types.extra_specs(share_types.get(type_id)))
 
     @method.expose()
     def get_one(self, type_id, key):
-        api.context().can('share_types_extra_spec:show')
+        api.context().can(policy.SHARE_TYPES_EXTRA_SPEC_SHOW)
         specs = share_types.extra_specs(share_types.get(type_id))
         if key not in specs:
             raise exception.ExtraSpecNotFound(share_type_id=type_id, key=key)
@@ -28,7 +29,7 @@ class ExtraSpecsController(rest.RestController):
     @method.expose()
     @validation.schema(schema.set_extra_specs)
     def post(self, type_id, *, body=None):
-        api.context().can('share_types_extra_spec:create')
+        api.context().can(policy.SHARE_TYPES_EXTRA_SPEC_CREATE)
         specs = share_types.set_extra_specs(type_id, body['extra_specs'])
         # Manila answers with the specs it was sent.
         return views.extra_specs({k: specs[k] for k in body['extra_specs']})
@@ -36,7 +37,7 @@ class ExtraSpecsController(rest.RestController):
     @method.expose()
     @validation.schema(schema.update_extra_spec)
     def put(self, type_id, key, *, body=None):
-        api.context().can('share_types_extra_spec:update')
+        api.context().can(policy.SHARE_TYPES_EXTRA_SPEC_UPDATE)
         if key not in body:
             raise exception.InvalidInput(reason='request body and URI '
                                                 'mismatch')
@@ -45,7 +46,7 @@ class ExtraSpecsController(rest.RestController):
 
     @method.expose(202)
     def delete(self, type_id, key):
-        api.context().can('share_types_extra_spec:delete')
+        api.context().can(policy.SHARE_TYPES_EXTRA_SPEC_DELETE)
         share_types.delete_extra_spec(type_id, key)
 
 
@@ -69,14 +70,14 @@ class ShareTypesController(rest.RestController):
     @method.expose()
     def get_all(self):
         ctx = api.context()
-        ctx.can('share_type:index')
+        ctx.can(policy.SHARE_TYPE_INDEX)
         types = share_types.list_types(is_public=_is_public_filter(ctx))
         return views.index(types, ctx.is_admin)
 
     @method.expose()
     def get_one(self, type_id):
         ctx = api.context()
-        ctx.can('share_type:show')
+        ctx.can(policy.SHARE_TYPE_SHOW)
         share_type = share_types.get(type_id)
         if not share_type.is_public and not ctx.is_admin:
             raise exception.ShareTypeNotFound(share_type_id=type_id)
@@ -86,7 +87,7 @@ class ShareTypesController(rest.RestController):
     @validation.schema(schema.create)
     def post(self, *, body=None):
         ctx = api.context()
-        ctx.can('share_type:create')
+        ctx.can(policy.SHARE_TYPE_CREATE)
         req = body['share_type']
         is_public = req.get('share_type_access:is_public',
                             req.get('os-share-type-access:is_public', True))
@@ -101,5 +102,5 @@ class ShareTypesController(rest.RestController):
 
     @method.expose(202)
     def delete(self, type_id):
-        api.context().can('share_type:delete')
+        api.context().can(policy.SHARE_TYPE_DELETE)
         share_types.delete(type_id)

@@ -6,15 +6,20 @@ from oslo_utils import strutils
 from pecan import rest
 
 from manila_repl import api, exception, share_types
+from manila_repl.api import listing as list_params
 from manila_repl.api import method, microversion, validation
 from manila_repl.api.controllers import share_access_rules as access
 from manila_repl.api.controllers import share_instances
 from manila_repl.api.schemas import shares as schema
 from manila_repl.api.views import export_locations as el_views
 from manila_repl.api.views import shares as views
+from manila_repl.db import listing
+from manila_repl.policies import quota_sets as quota_policy
+from manila_repl.policies import shares as policy
 from manila_repl.share import access_api
 from manila_repl.share import api as share_api
 from manila_repl.share import resize_api
+from manila_repl.share import snapshot_api
 
 
 def _export_location_instances(share, version):
@@ -40,14 +45,14 @@ class ShareExportLocationsController(rest.RestController):
     @method.expose()
     @microversion.api_version('2.9')
     def get_all(self, share_id):
-        api.context().can('share_export_location:index')
+        api.context().can(policy.SHARE_EXPORT_LOCATION_INDEX)
         ctx, version, locations = self._locations(share_id)
         return el_views.index(locations, ctx.is_admin, version)
 
     @method.expose()
     @microversion.api_version('2.9')
     def get_one(self, share_id, export_location_id):
-        api.context().can('share_export_location:show')
+        api.context().can(policy.SHARE_EXPORT_LOCATION_SHOW)
         ctx, version, locations = self._locations(share_id)
         for location in locations:
             if location.uuid == export_location_id:
@@ -55,26 +60,11 @@ class ShareExportLocationsController(rest.RestController):
         raise exception.ExportLocationNotFound(uuid=export_location_id)
 
 
-def _list_filters(ctx, params):
-    filters = {}
-    for key in ('name', 'status', 'share_type_id'):
-        if params.get(key):
-            filters[key] = params[key]
-    if params.get('share_type'):
-        filters['share_type_id'] = share_types.get_by_name_or_id(
-            params['share_type']).id
-    all_projects = False
-    if params.get('all_tenants') not in (None, ''):
-        all_projects = (validation.bool_param('all_tenants',
-                                              params['all_tenants'])
-                        and ctx.can('share:list_all_projects', fatal=False))
-    return filters, all_projects
-
-
 def _resize(ctx, share_id, name, argument):
     """extend / shrink: every replica; 202, the work is the manager's."""
     is_extend = name in ('extend', 'os-extend')
-    ctx.can('share:extend' if is_extend else 'share:shrink')
+    ctx.can(quota_policy.SHARE_EXTEND if is_extend
+            else quota_policy.SHARE_SHRINK)
     validation.validate(schema.extend if is_extend else schema.shrink,
                         argument)
     if is_extend:
@@ -101,31 +91,28 @@ class SharesController(rest.RestController):
 
     def _list(self):
         ctx = api.context()
-        ctx.can('share:get_all')
-        params = pecan.request.GET
-        filters, all_projects = _list_filters(ctx, params)
-        limit, offset = validation.limit_offset(params)
-        return ctx, share_api.list_shares(
-            ctx, filters=filters, limit=limit, offset=offset,
-            all_projects=all_projects)
+        ctx.can(policy.SHARE_GET_ALL)
+        shares, count = listing.shares(list_params.from_request(ctx,
+                                                                'shares'))
+        return ctx, shares, count
 
     @method.expose()
     def get_all(self):
-        _ctx, shares = self._list()
-        return views.summary_list(pecan.request, shares)
+        _ctx, shares, count = self._list()
+        return views.summary_list(pecan.request, shares, count)
 
     @method.expose()
     def detail(self):
-        ctx, shares = self._list()
+        ctx, shares, count = self._list()
         return views.detail_list(pecan.request, shares, ctx.is_admin,
                                  microversion.current(),
                                  access_api.rules_status(
-                                     s.id for s in shares))
+                                     s.id for s in shares), count)
 
     @method.expose()
     def get_one(self, share_id):
         ctx = api.context()
-        ctx.can('share:get')
+        ctx.can(policy.SHARE_GET)
         share = share_api.get_share(ctx, share_id)
         return views.show(pecan.request, share, ctx.is_admin,
                           microversion.current(),
@@ -135,16 +122,21 @@ class SharesController(rest.RestController):
     @validation.schema(schema.create)
     def post(self, *, body=None):
         ctx = api.context()
-        ctx.can('share:create')
+        ctx.can(policy.SHARE_CREATE)
         req = body['share']
-        size = int(str(req['size']).strip())
-        if not 1 <= size <= schema.MAX_SIZE_GB:
+        snapshot_id = req.get('snapshot_id')
+        if not snapshot_id and (req.get('share_proto') is None or
+                                req.get('size') is None):
             raise exception.InvalidInput(
-                reason='share size must be an integer from 1 to %d' %
-                       schema.MAX_SIZE_GB)
-        if req.get('snapshot_id'):
-            raise exception.NotImplementedYet(
-                feature='Creating a share from a snapshot')
+                reason='share_proto and size are required (they may be '
+                       'left out only with a snapshot_id)')
+        size = None
+        if req.get('size') is not None:
+            size = int(str(req['size']).strip())
+            if not 1 <= size <= schema.MAX_SIZE_GB:
+                raise exception.InvalidInput(
+                    reason='share size must be an integer from 1 to %d' %
+                           schema.MAX_SIZE_GB)
         if req.get('share_network_id'):
             raise exception.InvalidInput(
                 reason='share networks are not supported: use a share type '
@@ -163,20 +155,27 @@ class SharesController(rest.RestController):
         is_public = req.get('is_public')
         is_public = (validation.bool_param('is_public', is_public)
                      if is_public is not None else False)
-        share = share_api.create_share(
-            ctx, size, req['share_proto'], share_type,
+        fields = dict(
             name=req.get('name', req.get('display_name')),
             description=req.get('description',
                                 req.get('display_description')),
             availability_zone=req.get('availability_zone') or None,
             metadata=req.get('metadata') or {}, is_public=is_public)
+        if snapshot_id:
+            share = snapshot_api.create_share_from_snapshot(
+                ctx, snapshot_id, size=size,
+                share_proto=req.get('share_proto'), share_type=share_type,
+                **fields)
+        else:
+            share = share_api.create_share(ctx, size, req['share_proto'],
+                                           share_type, **fields)
         return views.show(pecan.request, share, ctx.is_admin,
                           microversion.current())
 
     @method.expose(202)
     def delete(self, share_id):
         ctx = api.context()
-        ctx.can('share:delete')
+        ctx.can(policy.SHARE_DELETE)
         share_api.delete_share(ctx, share_id)
 
     @method.expose(202)
@@ -195,10 +194,10 @@ class SharesController(rest.RestController):
         if name in schema.RESIZE_ACTIONS:
             return _resize(ctx, share_id, name, argument or {})
         if name in ('reset_status', 'os-reset_status'):
-            ctx.can('share:reset_status')
+            ctx.can(policy.SHARE_RESET_STATUS)
             validation.validate(schema.reset_status, argument)
             share_api.reset_share_status(ctx, share_id, argument['status'])
         elif name in ('force_delete', 'os-force_delete'):
-            ctx.can('share:force_delete')
+            ctx.can(policy.SHARE_FORCE_DELETE)
             share_api.delete_share(ctx, share_id, force=True)
 

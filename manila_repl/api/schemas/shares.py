@@ -41,7 +41,8 @@ create = {
                 'share_group_id': schemas.NULLABLE_STRING_255,
                 'scheduler_hints': {'type': ['object', 'null']},
             },
-            'required': ['share_proto', 'size'],
+            # Both, unless snapshot_id is given (the controller checks).
+            'required': [],
         },
     },
     'required': ['share'],

@@ -19,3 +19,10 @@ def links(request, collection, resource_id, project_id=None):
         {'rel': 'self', 'href': f'{base}/v2{path}'},
         {'rel': 'bookmark', 'href': f'{base}{path}'},
     ]
+
+
+def with_count(body, count):
+    """A list body with Manila's ``count`` (``with_count=true``, 2.42+)."""
+    if count is not None:
+        body['count'] = count
+    return body

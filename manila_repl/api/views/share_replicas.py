@@ -1,6 +1,6 @@
 """Share replicas.
 
-Rows are mappings with the columns of share.api.list_replicas (the
+Rows are mappings with the columns of db.listing.REPLICA_COLUMNS (the
 controller turns an ORM instance into the same mapping): building a view
 costs no query.
 

@@ -4,7 +4,7 @@ Snapshots are the dicts of share.snapshot_api (with the status aggregated
 over the instances on active and in_sync replicas); snapshot instances
 are its narrow rows. Building a view costs no query.
 """
-from manila_repl.api.views import links, timestamp
+from manila_repl.api.views import links, timestamp, with_count
 
 
 def summary(request, snapshot):
@@ -41,13 +41,14 @@ def show(request, snapshot, is_admin, version):
     return {'snapshot': detail(request, snapshot, is_admin, version)}
 
 
-def summary_list(request, snapshots):
-    return {'snapshots': [summary(request, x) for x in snapshots]}
+def summary_list(request, snapshots, count=None):
+    return with_count({'snapshots': [summary(request, x)
+                                     for x in snapshots]}, count)
 
 
-def detail_list(request, snapshots, is_admin, version):
-    return {'snapshots': [detail(request, x, is_admin, version)
-                          for x in snapshots]}
+def detail_list(request, snapshots, is_admin, version, count=None):
+    return with_count({'snapshots': [detail(request, x, is_admin, version)
+                                     for x in snapshots]}, count)
 
 
 def instance_summary(row):

@@ -3,7 +3,7 @@ without replication, its first instance's)."""
 from oslo_utils import strutils
 
 from manila_repl import constants as c
-from manila_repl.api.views import links, timestamp
+from manila_repl.api.views import links, timestamp, with_count
 
 
 def primary_instance(share):
@@ -43,7 +43,7 @@ def detail(request, share, is_admin, version, rules_status=None):
         'name': share.display_name,
         'description': share.display_description,
         'project_id': share.project_id,
-        'snapshot_id': None,
+        'snapshot_id': share.snapshot_id,
         'share_network_id': None,
         'share_proto': share.share_proto,
         'metadata': dict(share.metadata_ or {}),
@@ -101,10 +101,13 @@ def show(request, share, is_admin, version, rules_status=None):
                             rules_status)}
 
 
-def summary_list(request, shares):
-    return {'shares': [summary(request, s) for s in shares]}
+def summary_list(request, shares, count=None):
+    return with_count({'shares': [summary(request, s) for s in shares]},
+                      count)
 
 
-def detail_list(request, shares, is_admin, version, rules_status=None):
-    return {'shares': [detail(request, s, is_admin, version, rules_status)
-                       for s in shares]}
+def detail_list(request, shares, is_admin, version, rules_status=None,
+                count=None):
+    return with_count({'shares': [
+        detail(request, s, is_admin, version, rules_status)
+        for s in shares]}, count)

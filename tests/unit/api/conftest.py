@@ -1,5 +1,6 @@
 """A real app on a temporary SQLite database; RPC on fake:// (casts go
 nowhere: no server listens)."""
+import contextlib
 import datetime
 
 import oslo_messaging
@@ -16,13 +17,14 @@ from manila_repl.db import migration, models, session
 MAX = '2.95'
 
 
-@pytest.fixture(scope='session')
-def database(tmp_path_factory):
+@contextlib.contextmanager
+def migrated(url, state_path=None):
+    """CONF on a database migrated to the head (its URL), RPC on fake://.
+    """
     CONF([], project='manila-repl', default_config_files=[])
-    path = tmp_path_factory.mktemp('api-db')
-    CONF.set_override('connection', f'sqlite:///{path}/api.sqlite',
-                      group='database')
-    CONF.set_override('state_path', str(path))
+    CONF.set_override('connection', url, group='database')
+    if state_path:
+        CONF.set_override('state_path', state_path)
     # Registers oslo.messaging's transport options on CONF.
     oslo_messaging.get_rpc_transport(CONF, url='fake://')
     CONF.set_override('transport_url', 'fake://')
@@ -30,9 +32,18 @@ def database(tmp_path_factory):
     rpc.reset()
     policies.reset()
     migration.upgrade()
-    yield
-    session.reset()
-    rpc.reset()
+    try:
+        yield
+    finally:
+        session.reset()
+        rpc.reset()
+
+
+@pytest.fixture(scope='session')
+def database(tmp_path_factory):
+    path = tmp_path_factory.mktemp('api-db')
+    with migrated(f'sqlite:///{path}/api.sqlite', str(path)):
+        yield
 
 
 _TABLES = ('share_export_locations', 'share_instances', 'shares',

@@ -114,8 +114,10 @@ def test_every_rule_is_project_scoped():
 
 
 def test_every_checked_rule_is_registered():
-    """Each ``can('<rule>')`` in the code names a registered rule (an
+    """Each ``can(...)`` in the code names its rule by a constant of a
+    policies module (never a string), and that rule is registered (an
     unregistered one raises PolicyNotRegistered: a 500)."""
+    import importlib
     import pathlib
     import re
 
@@ -124,5 +126,24 @@ def test_every_checked_rule_is_registered():
     root = pathlib.Path(manila_repl.__file__).parent
     checked = set()
     for path in root.rglob('*.py'):
-        checked |= set(re.findall(r"\.can\(\s*'([^']+)'", path.read_text()))
+        text = path.read_text()
+        assert not re.search(r"\.can\(\s*f?'", text), path
+        aliases = {alias: importlib.import_module(
+                       'manila_repl.policies.' + module)
+                   for module, alias in re.findall(
+                       r'from manila_repl\.policies import (\w+) as (\w+)',
+                       text)}
+        for alias, name in re.findall(
+                r"\.can\(\s*(\w+)\.([A-Z_]+)", text):
+            value = getattr(aliases[alias], name)
+            checked |= (set(value.values()) if isinstance(value, dict)
+                        else {value})
     assert checked and checked <= registered, checked - registered
+    # Every rule constant of every policies module is one registered.
+    for module in root.joinpath('policies').glob('*.py'):
+        mod = importlib.import_module('manila_repl.policies.' + module.stem)
+        for name, value in vars(mod).items():
+            if name.isupper() and isinstance(value, str) and ':' in value \
+                    and '%(' not in value and not value.startswith(
+                        ('rule:', 'role:', '(')):
+                assert value in registered, (module.stem, name)

@@ -75,7 +75,7 @@ def test_log_lines_carry_their_requests_id(server, log_lines):
     for thread in threads:
         thread.join()
     assert len(answers) == 18
-    failures = [line for line in log_lines if 'Request failed' in line]
+    failures = [line for line in log_lines if 'Request refused' in line]
     assert len(failures) == 18
     for marker, request_id in answers:
         [logged] = [line for line in log_lines

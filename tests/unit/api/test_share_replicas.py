@@ -77,6 +77,33 @@ def test_create_refused(client, db, share):
     assert db.count(models.ShareInstance) == before
 
 
+def test_type_availability_zones_400(client, db, share):
+    """A share type's ``availability_zones`` bounds where its shares and
+    replicas may be asked for: another zone is a 400 at the API (as
+    Manila), and nothing is recorded."""
+    type_id = db.share_type(name='zoned')
+    db.add(models.ShareTypeExtraSpec(share_type_id=type_id,
+                                     spec_key='availability_zones',
+                                     spec_value='az1, az2'))
+    share_id = db.share(type_id=type_id)
+    db.instance(share_id)
+    before = db.count(models.ShareInstance)
+    message = assert_fault(client.post('/v2/share-replicas', {
+        'share_replica': {'share_id': share_id, 'availability_zone': 'az3'}},
+        status=400), 400, 'badRequest')
+    assert 'az3' in message and 'az1, az2' in message
+    message = assert_fault(client.post('/v2/shares', {'share': {
+        'share_proto': 'NFS', 'size': 1, 'share_type': 'zoned',
+        'availability_zone': 'az3'}}, status=400), 400, 'badRequest')
+    assert 'zoned' in message
+    assert db.count(models.ShareInstance) == before
+    client.post('/v2/share-replicas', {'share_replica': {
+        'share_id': share_id, 'availability_zone': 'az2'}}, status=202)
+    client.post('/v2/shares', {'share': {
+        'share_proto': 'NFS', 'size': 1, 'share_type': 'zoned',
+        'availability_zone': 'az2'}})
+
+
 def test_list_detail_show_fields(client, db, share):
     share_id, active = share
     replica = _replica(db, share_id)

@@ -37,6 +37,56 @@ def test_v2_versions_document(client):
         assert response.json['versions'][0]['id'] == 'v2.0'
 
 
+def test_root_document_skips_negotiation(client):
+    for version in ('2.0.1', '9.9', 'junk'):
+        response = client.app.get(
+            '/', headers={'X-OpenStack-Manila-API-Version': version},
+            status=300)
+        assert 'X-OpenStack-Manila-API-Version' not in response.headers
+        assert 'Vary' not in response.headers
+
+
+def test_v2_document_negotiates(client):
+    """As manila-tempest-plugin's test_microversions_v2_*: /v2 and /v2/
+    echo the version asked (2.0 when none), refuse a malformed one (400)
+    and one we do not serve (406)."""
+    for path in ('/v2', '/v2/'):
+        for asked, echoed in ((None, '2.0'), ('2.0', '2.0'),
+                              ('2.95', '2.95'), ('latest', '2.95')):
+            headers = ({'X-OpenStack-Manila-API-Version': asked}
+                       if asked else {})
+            response = client.app.get(path, headers=headers, status=200)
+            assert response.headers['X-OpenStack-Manila-API-Version'] == \
+                echoed
+            assert response.headers['Vary'] == \
+                'X-OpenStack-Manila-API-Version'
+            (version,) = response.json['versions']
+            assert version['min_version'] == '2.0'
+        assert_fault(client.app.get(path, headers={
+            'X-OpenStack-Manila-API-Version': '2.0.1'}, status=400),
+            400, 'badRequest')
+        assert_fault(client.app.get(path, headers={
+            'X-OpenStack-Manila-API-Version': '3.1'}, status=406),
+            406, 'computeFault')
+
+
+def test_errors_carry_the_version(client):
+    """Faults echo the negotiated version too, and every response under
+    /v2 says it varies with the version header."""
+    for response in (
+            client.get('/v2/shares/nope', version='2.40', status=404),
+            client.put('/v2/shares', {}, version='2.40', status=405),
+            client.post('/v2/shares', {'share': {}}, version='2.40',
+                        status=400),
+            client.get('/v2/services', version='2.40', roles='member',
+                       status=403)):
+        assert response.headers['X-OpenStack-Manila-API-Version'] == '2.40'
+        assert response.headers['Vary'] == 'X-OpenStack-Manila-API-Version'
+    refused = client.get('/v2/types', version='2.x', status=400)
+    assert 'X-OpenStack-Manila-API-Version' not in refused.headers
+    assert refused.headers['Vary'] == 'X-OpenStack-Manila-API-Version'
+
+
 def test_version_echo_and_vary(client):
     response = client.get('/v2/types', version='2.40')
     assert response.headers['X-OpenStack-Manila-API-Version'] == '2.40'
@@ -102,6 +152,39 @@ def test_project_id_in_path(client, db):
     client.get(f'/v2/p1/types/{type_id}')
     client.get('/v2/p1/share-replicas/detail')
     assert_fault(client.get('/v2/p1', status=404), 404, 'itemNotFound')
+
+
+def test_project_in_path_must_be_the_callers(client, db):
+    """Manila answers 400 to /v2/{project_id}/... naming another project
+    than the token's, an administrator's too."""
+    type_id = db.share_type()
+    for path in ('/v2/p2/types', f'/v2/p2/types/{type_id}',
+                 '/v2/p2/shares/detail', '/v2/p2/share-replicas'):
+        message = assert_fault(client.get(path, status=400), 400,
+                               'badRequest')
+        assert 'p2' in message
+    assert_fault(client.get('/v2/p2/shares', roles='member', status=400),
+                 400, 'badRequest')
+    client.get('/v2/p2/types', project='p2')
+
+
+def test_unserved_collections_501(client):
+    """Manila's collections this service does not serve say so (501),
+    on every method, with or without a project id; not 404."""
+    for verb, path in (('get', '/v2/share-networks'),
+                       ('get', '/v2/share-networks/detail'),
+                       ('get', '/v2/p1/share-servers'),
+                       ('delete', '/v2/p1/security-services/x'),
+                       ('get', '/v2/share-groups/x/y'),
+                       ('get', '/v2/share-transfers'),
+                       ('get', '/v2/resource-locks?resource_id=x')):
+        message = assert_fault(getattr(client, verb)(path, status=501),
+                               501, 'notImplemented')
+        assert 'not supported by this service' in message
+    message = assert_fault(client.post('/v2/share-networks', {
+        'share_network': {'name': 'n'}}, status=501), 501, 'notImplemented')
+    assert 'Share networks' in message
+    assert 'driver_handles_share_servers=False' in message
 
 
 def test_unknown_path_404(client):

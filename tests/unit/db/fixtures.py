@@ -125,6 +125,17 @@ def stats(driver):
     return dict(driver.get_stats(), availability_zone=zone)
 
 
+def scheduler_of(drivers):
+    """A SchedulerManager that has every driver's pool report."""
+    from manila_repl import context
+    from manila_repl.scheduler import manager as scheduler_manager
+    scheduler = scheduler_manager.SchedulerManager()
+    for name, driver in drivers.items():
+        scheduler.update_service_capabilities(
+            context.get_admin_context(), backend_host(name), stats(driver))
+    return scheduler
+
+
 class Rows:
     """Rows where the API or a manager would have made them."""
 

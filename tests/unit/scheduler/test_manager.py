@@ -11,12 +11,7 @@ from tests.unit.db import fixtures
 
 @pytest.fixture
 def scheduler(drivers):
-    manager = scheduler_manager.SchedulerManager()
-    ctx = ctx_mod.get_admin_context()
-    for name, driver in drivers.items():
-        manager.update_service_capabilities(
-            ctx, fixtures.backend_host(name), fixtures.stats(driver))
-    return manager
+    return fixtures.scheduler_of(drivers)
 
 
 @pytest.fixture
