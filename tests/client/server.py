@@ -52,9 +52,8 @@ class AllInOne:
                 stdin=subprocess.DEVNULL)
         api = deployment.ApiClient(self.endpoint)
         api.wait_until_up()
-        api.wait(lambda: len(api.get('/scheduler-stats/pools')
-                             .json()['pools']) == len(BACKENDS),
-                 'the pools of every backend')
+        api.wait(lambda: api.pool_count() == len(BACKENDS),
+                 'the pools of every backend', timeout=60)
         return api
 
     def log(self):

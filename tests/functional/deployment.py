@@ -136,15 +136,17 @@ class Deployment:
                         self.config, 'db', 'sync'], check=True,
                        capture_output=True)
 
-    def start(self):
+    def start(self, pools=None):
+        """``pools``: how many backends report pools (default: all)."""
         self.db_sync()
         for process in self.processes.values():
             process.start()
         self.api.wait_until_up()
         # Every backend reported its pools (3 share services up).
-        self.api.wait(lambda: len(self.api.get('/scheduler-stats/pools')
-                                  .json()['pools']) == len(self.backends),
-                      'pools of every backend', timeout=30)
+        # The first calls may time out (503) while the scheduler starts.
+        expected = len(self.backends) if pools is None else pools
+        self.api.wait(lambda: self.api.pool_count() == expected,
+                      'pools of every backend', timeout=90)
 
     @contextlib.contextmanager
     def running(self):
@@ -193,6 +195,12 @@ class ApiClient:
 
     def delete(self, path, **kwargs):
         return self.request('DELETE', path, **kwargs)
+
+    def pool_count(self):
+        """How many pools the scheduler reports; None while it cannot
+        answer (a 503 while it starts, or during a broker outage)."""
+        r = self.get('/scheduler-stats/pools')
+        return len(r.json()['pools']) if r.status_code == 200 else None
 
     def wait_until_up(self, timeout=30):
         def up():

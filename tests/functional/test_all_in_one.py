@@ -42,8 +42,8 @@ def all_in_one(tmp_path):
     api = deployment.ApiClient('http://127.0.0.1:%d/v2' % port)
     try:
         api.wait_until_up()
-        api.wait(lambda: len(api.get('/scheduler-stats/pools')
-                             .json()['pools']) == 3, 'three demo pools')
+        api.wait(lambda: api.pool_count() == 3, 'three demo pools',
+                 timeout=60)
         yield api, tmp_path / 'state'
     except BaseException:
         print(log_path.read_text(errors='replace')[-8000:])

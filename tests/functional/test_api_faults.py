@@ -121,8 +121,7 @@ def test_broker_outage(deployed, rabbit):
         rabbit.start()
 
     # Back: pools, creates and the managers' reports work again.
-    api.wait(lambda: api.get('/scheduler-stats/pools').status_code == 200
-             and len(api.get('/scheduler-stats/pools').json()['pools']) == 3,
+    api.wait(lambda: api.pool_count() == 3,
              'the pools of every backend again', timeout=60)
     share = api.post('/shares', {'share': {'share_proto': 'NFS', 'size': 1,
                                            'name': 'after'}})

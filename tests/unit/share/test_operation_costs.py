@@ -210,11 +210,11 @@ def test_promote(world, share):
     assert [m[:3] for m in sent] == [
         (rpc.SHARE_TOPIC, fixtures.backend_host('az2'), 'promote_replica')]
     world.bus.sent = sent
-    # the NEW active's manager: share_of (lock), the load (3), the final
-    # write (guard, instances, 2 UPDATEs, DELETE + INSERT export paths),
-    # access rules re-applied (instances, export paths, maps: no rule, so
-    # no write).
-    assert world.deliver() == [('az2', 'promote_replica', (13, 4))]
+    # the NEW active's manager: share_of (lock), the load (3), the rules
+    # the driver gets, the final write (guard, instances, 2 UPDATEs,
+    # DELETE + INSERT export paths), access rules re-applied (instances,
+    # export paths, maps: no rule, so no write).
+    assert world.deliver() == [('az2', 'promote_replica', (14, 5))]
     row = world.request('get', '/share-replicas/%s' % share['replica'])[0]
     assert row.json['share_replica']['replica_state'] == \
         c.REPLICA_STATE_ACTIVE
