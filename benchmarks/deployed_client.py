@@ -52,12 +52,12 @@ import time
 from benchmarks import api_throughput
 from benchmarks import common
 from benchmarks import create_burst
+from benchmarks import footprint as footprint_bench
 from benchmarks import latency as latency_bench
 from tests.functional import deployment
 from tests.functional import services
 from tests.functional import workflow
 
-TICK = os.sysconf('SC_CLK_TCK')
 SERVERS = ('builtin', 'gunicorn', 'uwsgi')
 DATABASES = {'postgresql': 'postgresql',
              'mariadb-pymysql': 'mariadb-pymysql',
@@ -82,29 +82,24 @@ def tree(pid):
     return pids
 
 
-def pss_mib(pid):
+def _over_tree(pid, measure):
+    """The sum of ``measure(p)`` over ``pid`` and its descendants (one
+    that exits meanwhile counts 0)."""
     total = 0.0
     for p in tree(pid):
         try:
-            with open('/proc/%d/smaps_rollup' % p) as f:
-                for line in f:
-                    if line.startswith('Pss:'):
-                        total += int(line.split()[1]) / 1024.0
+            total += measure(p)
         except OSError:
             pass
     return total
 
 
+def pss_mib(pid):
+    return _over_tree(pid, footprint_bench.pss_mib)
+
+
 def cpu_seconds(pid):
-    total = 0.0
-    for p in tree(pid):
-        try:
-            with open('/proc/%d/stat' % p) as f:
-                fields = f.read().rpartition(')')[2].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / TICK
-    return total
+    return _over_tree(pid, footprint_bench.cpu_seconds)
 
 
 def load_state():
