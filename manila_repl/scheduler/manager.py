@@ -34,12 +34,11 @@ UNPLACED_GRACE = 60
 def _load(instance_id, r=None):
     """(the instance's InstanceRow, its siblings, its share's extra specs)
     when it still waits for placement (creating, no host), else None.
-    Four narrow statements."""
+    Three narrow statements."""
     if r is None:
         with session.reader() as r:
             return _load(instance_id, r)
-    share_id = instance_db.share_of(instance_id, r)
-    loaded = share_id and instance_db.share_instances(r, share_id)
+    loaded = instance_db.share_instances(r, instance_id=instance_id)
     if not loaded:
         return None
     share, instances, _views = loaded

@@ -58,10 +58,13 @@ _INSTANCE_COLUMNS = (Instance.id, Instance.share_id, Instance.host,
                      Instance.last_sync_at)
 
 
-def share_instances(r, share_id):
-    """(ShareRow, [InstanceRow], [views]) of a share, instances oldest
-    first (views with their siblings and export paths); None when the
-    share is gone. Two statements."""
+def share_instances(r, share_id=None, instance_id=None):
+    """(ShareRow, [InstanceRow], [views]) of a share, or of the share of
+    ``instance_id``, instances oldest first (views with their siblings and
+    export paths); None when it is gone. Two statements."""
+    if share_id is None:
+        share_id = (sa.select(Instance.share_id)
+                    .where(Instance.id == instance_id).scalar_subquery())
     rows = r.execute(
         sa.select(*_INSTANCE_COLUMNS, *_SHARE_COLUMNS)
         .select_from(Share)
@@ -98,14 +101,10 @@ def share_instances(r, share_id):
 def load(instance_id, share_id=None):
     """(InstanceRow, its view with siblings) or (None, None).
 
-    ``share_id``: the instance's share when the caller knows it already
-    (one statement fewer)."""
+    ``share_id``: the instance's share when the caller knows it already.
+    Two statements."""
     with session.reader() as r:
-        if share_id is None:
-            share_id = share_of(instance_id, r)
-            if share_id is None:
-                return None, None
-        loaded = share_instances(r, share_id)
+        loaded = share_instances(r, share_id, instance_id)
     if loaded is None:
         return None, None
     _share, instances, share_views = loaded

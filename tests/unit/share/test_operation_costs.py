@@ -187,14 +187,14 @@ def test_create_replica(world, share):
     assert [m[:3] for m in sent] == [
         (rpc.SCHEDULER_TOPIC, None, 'create_replica')]
     world.bus.sent = sent
-    # scheduler: share_of, the share's instances + export paths, specs,
-    # the placement; share manager (the ACTIVE's): share_of (lock), the
-    # load (3), the outcome (UPDATE, DELETE + INSERT export paths), the
+    # scheduler: the share's instances + export paths, specs, the
+    # placement; share manager (the ACTIVE's): share_of (lock), the load
+    # (2), the outcome (UPDATE, DELETE + INSERT export paths), the
     # new replica's access maps (the share's rules: none), its access
     # rules applied (instances, export paths, maps), snapshots it lacks (2).
     assert world.deliver() == [
-        ('scheduler', 'create_replica', (5, 2)),
-        ('az1', 'add_replica', (13, 6))]
+        ('scheduler', 'create_replica', (4, 2)),
+        ('az1', 'add_replica', (12, 6))]
     row = world.request('get', '/share-replicas/%s' % replica_id)[0]
     assert row.json['share_replica']['status'] == c.STATUS_AVAILABLE
 
@@ -210,11 +210,11 @@ def test_promote(world, share):
     assert [m[:3] for m in sent] == [
         (rpc.SHARE_TOPIC, fixtures.backend_host('az2'), 'promote_replica')]
     world.bus.sent = sent
-    # the NEW active's manager: share_of (lock), the load (3), the rules
+    # the NEW active's manager: share_of (lock), the load (2), the rules
     # the driver gets, the final write (guard, instances, 2 UPDATEs,
     # DELETE + INSERT export paths), access rules re-applied (instances,
     # export paths, maps: no rule, so no write).
-    assert world.deliver() == [('az2', 'promote_replica', (14, 5))]
+    assert world.deliver() == [('az2', 'promote_replica', (13, 5))]
     row = world.request('get', '/share-replicas/%s' % share['replica'])[0]
     assert row.json['share_replica']['replica_state'] == \
         c.REPLICA_STATE_ACTIVE
@@ -228,10 +228,10 @@ def test_delete_replica(world, share):
     assert [m[:3] for m in sent] == [
         (rpc.SHARE_TOPIC, fixtures.backend_host('az1'), 'delete_replica')]
     world.bus.sent = sent
-    # the ACTIVE's manager: share_of (lock), the load (3), its snapshot
+    # the ACTIVE's manager: share_of (lock), the load (2), its snapshot
     # instances, then the rows go (share_of, export paths, the instance,
     # the count of the share's instances left).
-    assert world.deliver() == [('az1', 'delete_replica', (9, 4))]
+    assert world.deliver() == [('az1', 'delete_replica', (8, 4))]
     world.request('get', '/share-replicas/%s' % share['replica'],
                   status=404)
 
@@ -245,6 +245,6 @@ def test_costs_do_not_grow_with_the_table(world, share, rows):
         'post', '/share-replicas', {'share_replica': {
             'share_id': share['id'], 'availability_zone': 'az3'}})
     assert cost == (8, 1)
-    assert [cost for _d, _m, cost in world.deliver()] == [(5, 2), (13, 6)]
+    assert [cost for _d, _m, cost in world.deliver()] == [(4, 2), (12, 6)]
     _response, cost, _sent = world.request('get', '/share-replicas/detail')
     assert cost == (1, 1)
