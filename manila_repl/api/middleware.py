@@ -18,10 +18,16 @@ REQUEST_ID_HEADERS = ('x-openstack-request-id', 'x-compute-request-id')
 
 #: Paths answered without authentication: the version documents.
 _PUBLIC_PATH = re.compile(r'^/(v2/?)?$')
+#: Answered without authentication unless credentials come with it (an
+#: administrator's get the detailed answer).
+HEALTHCHECK_PATH = '/healthcheck'
 
 
 def is_public(environ):
-    return bool(_PUBLIC_PATH.match(environ.get('PATH_INFO') or '/'))
+    path = environ.get('PATH_INFO') or '/'
+    if path == HEALTHCHECK_PATH:
+        return not environ.get('HTTP_X_AUTH_TOKEN')
+    return bool(_PUBLIC_PATH.match(path))
 
 
 def is_root(environ):

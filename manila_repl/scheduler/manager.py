@@ -17,6 +17,7 @@ from manila_repl.db import models
 from manila_repl.db import session
 from manila_repl.db import snapshot_source
 from manila_repl import exception
+from manila_repl import notifications
 from manila_repl.scheduler import filter_scheduler
 from manila_repl.scheduler import host_state
 from manila_repl.scheduler.request_spec import RequestSpec
@@ -38,6 +39,7 @@ def _extra_specs(share):
 def _fail(instance_id, message):
     """Placement failed: error/error, with a message the user can see."""
     LOG.warning('Instance %s: %s', instance_id, message)
+    notifications.placement_failed(instance_id, message)
     with session.transaction() as s:
         s.execute(sa.update(Instance)
                   .where(Instance.id == instance_id,

@@ -8,6 +8,7 @@ from oslo_log import log as logging
 
 from manila_repl import constants as c
 from manila_repl.db import retry
+from manila_repl import notifications
 from manila_repl.share import instance_db
 from manila_repl.share import snapshots
 
@@ -20,6 +21,7 @@ def create_share_instance(driver, instance_id):
         LOG.info('Instance %s is not being created; nothing to do',
                  instance_id)
         return
+    notifications.share_event(driver, 'share.create.start', instance)
     try:
         source = snapshots.source_of(instance_id)
         update = (driver.create_share(view) if source is None else
@@ -29,6 +31,8 @@ def create_share_instance(driver, instance_id):
         instance_db.record(instance_id, c.STATUS_CREATING,
                            status=c.STATUS_ERROR,
                            status_message='Share creation failed: %s' % e)
+        notifications.share_event(driver, 'share.create.error', instance,
+                                  error=e, status=c.STATUS_ERROR)
         return
 
     def created(s):
@@ -38,6 +42,8 @@ def create_share_instance(driver, instance_id):
             instance_db.set_export_locations(
                 s, instance_id, update.get('export_locations'))
     retry.transaction(created)
+    notifications.share_event(driver, 'share.create.end', instance,
+                              status=c.STATUS_AVAILABLE)
 
 
 def delete_share_instance(driver, instance_id, force=False):
@@ -46,6 +52,7 @@ def delete_share_instance(driver, instance_id, force=False):
         LOG.info('Instance %s is not being deleted; nothing to do',
                  instance_id)
         return
+    notifications.share_event(driver, 'share.delete.start', instance)
     try:
         driver.delete_share(view)
     except Exception as e:
@@ -55,7 +62,12 @@ def delete_share_instance(driver, instance_id, force=False):
                                status=c.STATUS_ERROR_DELETING,
                                status_message='Share deletion failed: %s'
                                               % e)
+            notifications.share_event(driver, 'share.delete.error',
+                                      instance, error=e,
+                                      status=c.STATUS_ERROR_DELETING)
             return
         LOG.warning('Force-deleting instance %s despite: %s',
                     instance_id, e)
     instance_db.remove(instance_id)
+    notifications.share_event(driver, 'share.delete.end', instance,
+                              status='deleted')

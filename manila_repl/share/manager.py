@@ -13,6 +13,7 @@ from manila_repl.conf import backend_config
 from manila_repl.conf import CONF
 from manila_repl import context as ctx_mod
 from manila_repl import coordination
+from manila_repl import metrics
 from manila_repl.scheduler import rpcapi as scheduler_rpcapi
 from manila_repl import service
 from manila_repl.share import access
@@ -20,6 +21,7 @@ from manila_repl.share import dead_owners
 from manila_repl.share import instance_db
 from manila_repl.share import lifecycle
 from manila_repl.share import recovery
+from manila_repl.share import replica_metrics
 from manila_repl.share import replica_status
 from manila_repl.share import replication
 from manila_repl.share import resize
@@ -49,7 +51,8 @@ class ShareManager:
         self.availability_zone = (
             self.configuration.backend_availability_zone or
             CONF.storage_availability_zone)
-        self.driver = load_driver(backend_name)
+        self.driver = metrics.instrument_driver(load_driver(backend_name),
+                                                self.host)
         self.scheduler_rpcapi = scheduler_rpcapi.SchedulerAPI()
         self.driver_ready = False
         # Kept by the service: dead_owners.py judges others down only
@@ -94,10 +97,13 @@ class ShareManager:
                  CONF.share.pending_work_sweep_interval, None)]
 
     def update_replicas_status(self):
+        # The backend's replicas and lag, also while its driver is down.
+        replica_metrics.refresh(self.host)
         if not self.driver_ready:
             return
-        updated, batches = replica_status.run_cycle(
-            self.driver, self.host, CONF.share.replica_status_batch_size)
+        with metrics.status_cycle(self.host):
+            updated, batches = replica_status.run_cycle(
+                self.driver, self.host, CONF.share.replica_status_batch_size)
         LOG.debug('Replica status cycle of %s: %d replicas in %d batches',
                   self.host, updated, batches)
 

@@ -17,6 +17,7 @@ from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import retry
 from manila_repl.db import session
+from manila_repl import notifications
 from manila_repl.share import access
 from manila_repl.share import instance_db
 from manila_repl.share import snapshots
@@ -33,6 +34,7 @@ def add_replica(driver, replica_id):
         LOG.info('Replica %s is not waiting to be added', replica_id)
         return
     active = view.active_replica
+    notifications.share_event(driver, 'share_replica.create.start', replica)
     try:
         if active is None:
             raise RuntimeError('the share has no active replica')
@@ -43,6 +45,8 @@ def add_replica(driver, replica_id):
                            status=c.STATUS_ERROR,
                            replica_state=c.REPLICA_STATE_ERROR,
                            status_message='Replica creation failed: %s' % e)
+        notifications.share_event(driver, 'share_replica.create.error',
+                                  replica, error=e, status=c.STATUS_ERROR)
         return
     state = update.get('replica_state') or c.REPLICA_STATE_OUT_OF_SYNC
     if state == c.REPLICA_STATE_ACTIVE and \
@@ -61,6 +65,9 @@ def add_replica(driver, replica_id):
     if retry.transaction(added):
         # The new replica gets every rule (never fails the add).
         access.after_replica_added(driver, replica.share_id, replica_id)
+        notifications.share_event(driver, 'share_replica.create.end',
+                                  replica, status=c.STATUS_AVAILABLE,
+                                  replica_state=state)
     _sync_snapshots(driver, replica_id)
 
 
@@ -89,6 +96,7 @@ def delete_replica(driver, replica_id, force=False):
     if replica is None or replica.status != c.STATUS_DELETING:
         LOG.info('Replica %s is not being deleted', replica_id)
         return
+    notifications.share_event(driver, 'share_replica.delete.start', replica)
     # Its snapshot instances first (rows go with the replica's, by
     # cascade); one already gone is no error.
     snapshots.delete_replica_snapshots(driver, view)
@@ -101,9 +109,14 @@ def delete_replica(driver, replica_id, force=False):
                                status=c.STATUS_ERROR_DELETING,
                                status_message='Replica deletion failed: %s'
                                               % e)
+            notifications.share_event(
+                driver, 'share_replica.delete.error', replica, error=e,
+                status=c.STATUS_ERROR_DELETING)
             return
         LOG.warning('Force-deleting replica %s despite: %s', replica_id, e)
     instance_db.remove(replica_id)
+    notifications.share_event(driver, 'share_replica.delete.end', replica,
+                              status='deleted')
 
 
 def _error_message(instance, update, new_id):
@@ -207,13 +220,20 @@ def promote_replica(driver, replica_id):
             share.task_instance_id != replica_id:
         LOG.info('No promotion of replica %s is pending', replica_id)
         return
+    notifications.share_event(driver, 'share_replica.promote.start', replica)
     try:
         updates = driver.set_active_replica(view) or []
     except Exception as e:
         LOG.exception('Promoting replica %s failed', replica_id)
         _fail_promote(share.id, replica_id, 'Promotion failed: %s' % e)
+        notifications.share_event(driver, 'share_replica.promote.error',
+                                  replica, error=e,
+                                  replica_state=c.REPLICA_STATE_ERROR)
         return
     _finish_promote(share.id, replica_id, updates, share.replication_type)
+    notifications.share_event(driver, 'share_replica.promote.end', replica,
+                              replica_state=c.REPLICA_STATE_ACTIVE,
+                              status=c.STATUS_AVAILABLE)
     # Levels follow the active replica (never fails the promote).
     access.after_promote(driver, share.id)
 
@@ -253,6 +273,9 @@ def abandon_promote(driver, replica_id, message):
     if not _fail_promote(share.id, replica_id, message, active_messages):
         return False
     LOG.warning('Share %s: %s', share.id, message)
+    notifications.share_event(driver, 'share_replica.promote.error',
+                              replica, error=message,
+                              replica_state=c.REPLICA_STATE_ERROR)
     return True
 
 
