@@ -125,14 +125,16 @@ def _load(share_id):
     return instance_views, maps, rules
 
 
-def _set(s, instance_id, access_ids, from_states, state):
+def _set(s, instance_id, access_ids, from_states, state, reason=None):
+    """``reason``: why the rule is in error there (kept with the state)."""
     if not access_ids:
         return
     s.execute(sa.update(Map)
               .where(Map.share_instance_id == instance_id,
                      Map.access_id.in_(access_ids),
                      Map.state.in_(from_states))
-              .values(state=state, updated_at=timeutils.utcnow()))
+              .values(state=state, state_reason=reason,
+                      updated_at=timeutils.utcnow()))
 
 
 def _drop_denied(s, instance_id, access_ids, share_id):
@@ -156,43 +158,50 @@ def _broken_instance(view, maps, share_id):
         return
 
     def settle(s):
-        _set(s, view.id, apply_ids, (QUEUED_TO_APPLY, APPLYING), ERROR)
+        _set(s, view.id, apply_ids, (QUEUED_TO_APPLY, APPLYING), ERROR,
+             'the share instance is in %s' % view.status)
         _drop_denied(s, view.id, deny_ids, share_id)
     retry.transaction(settle)
 
 
 def _apply_instance(driver, view, maps, rules, share_id):
-    apply_ids = [a for a, st in maps.items() if st == QUEUED_TO_APPLY]
+    # Rules in error are applied again: the driver gets every rule the
+    # instance must allow, never a subset that would drop them.
+    apply_ids = [a for a, st in maps.items()
+                 if st in (QUEUED_TO_APPLY, ERROR)]
     deny_ids = [a for a, st in maps.items() if st == QUEUED_TO_DENY]
     with session.transaction() as s:
-        _set(s, view.id, apply_ids, (QUEUED_TO_APPLY,), APPLYING)
+        _set(s, view.id, apply_ids, (QUEUED_TO_APPLY, ERROR), APPLYING)
         _set(s, view.id, deny_ids, (QUEUED_TO_DENY,), DENYING)
-    maps = {a: (APPLYING if st == QUEUED_TO_APPLY else
+    maps = {a: (APPLYING if a in apply_ids else
                 DENYING if st == QUEUED_TO_DENY else st)
             for a, st in maps.items()}
     present = _rules_for(view, maps, rules)
     present_ids = [a for a, st in maps.items() if st in PRESENT]
     denied_ids = [a for a, st in maps.items() if st in DENIED]
+    reason = None
     try:
         answer = driver.update_access(view, present) or {}
     except NotImplementedError:
         LOG.error('Access rules of instance %s: %s', view.id, NOT_SUPPORTED)
-        answer = None
-    except Exception:
+        answer, reason = None, NOT_SUPPORTED
+    except Exception as e:
         LOG.exception('Updating the access rules of instance %s failed',
                       view.id)
         answer = None
+        reason = getattr(e, 'msg', None) or str(e) or type(e).__name__
 
     def record(s):
         if answer is None:
             # Every rule of the instance reads error, denied ones too: the
             # driver may still allow them.
             _set(s, view.id, present_ids + denied_ids,
-                 (APPLYING, ACTIVE, DENYING), ERROR)
+                 (APPLYING, ACTIVE, DENYING), ERROR, reason)
             return False
         errors = [a for a in present_ids if answer.get(a) == ERROR]
         fine = [a for a in present_ids if a not in errors]
-        _set(s, view.id, errors, (APPLYING, ACTIVE), ERROR)
+        _set(s, view.id, errors, (APPLYING, ACTIVE), ERROR,
+             'the backend does not support this rule')
         _set(s, view.id, fine, (APPLYING,), ACTIVE)
         _drop_denied(s, view.id, denied_ids, share_id)
         return True
@@ -227,6 +236,23 @@ def update_access(driver, share_id):
     return done
 
 
+def promote_rules(share_id):
+    """The share's rules an active instance must allow, at their own
+    levels (what a promote hands the driver): every rule not being
+    denied."""
+    with session.reader() as r:
+        rows = r.execute(
+            sa.select(Rule.id, Rule.access_type, Rule.access_to,
+                      Rule.access_level)
+            .where(Rule.share_id == share_id,
+                   sa.exists().where(Map.access_id == Rule.id,
+                                     Map.state.not_in(DENIED)))
+            .order_by(Rule.created_at, Rule.id)).all()
+    return [{'id': row.id, 'access_type': row.access_type,
+             'access_to': row.access_to, 'access_level': row.access_level}
+            for row in rows]
+
+
 def fail_pending(share_id):
     """Every rule of the share still being applied or denied reads
     ``error``, without the driver: the manager that owns them is down
@@ -236,7 +262,9 @@ def fail_pending(share_id):
         sa.update(Map)
         .where(Map.share_instance_id.in_(instances),
                Map.state.in_(PENDING))
-        .values(state=ERROR, updated_at=timeutils.utcnow())))
+        .values(state=ERROR, updated_at=timeutils.utcnow(),
+                state_reason='the share manager that owned this rule is '
+                             'down')))
 
 
 def add_instance_maps(instance_id):
@@ -268,6 +296,16 @@ def after_replica_added(driver, share_id, replica_id):
     except Exception:
         LOG.exception('Access rules of new replica %s not applied',
                       replica_id)
+
+
+def apply_again(driver, share_id):
+    """Apply the share's rules again (those in error with them) after its
+    storage answered again; never raises."""
+    try:
+        update_access(driver, share_id)
+    except Exception:
+        LOG.exception('Access rules of share %s not applied again',
+                      share_id)
 
 
 def after_promote(driver, share_id):

@@ -222,7 +222,10 @@ def promote_replica(driver, replica_id):
         return
     notifications.share_event(driver, 'share_replica.promote.start', replica)
     try:
-        updates = driver.set_active_replica(view) or []
+        # Manila's promote_replica gets the rules too: the new active must
+        # serve them, at their own levels, when the promote reports done.
+        updates = driver.set_active_replica(
+            view, access_rules=access.promote_rules(share.id)) or []
     except Exception as e:
         LOG.exception('Promoting replica %s failed', replica_id)
         _fail_promote(share.id, replica_id, 'Promotion failed: %s' % e)
@@ -273,6 +276,9 @@ def abandon_promote(driver, replica_id, message):
     if not _fail_promote(share.id, replica_id, message, active_messages):
         return False
     LOG.warning('Share %s: %s', share.id, message)
+    # The promote may have turned the active's export read-only: its
+    # rules are applied again at their levels (never fails this).
+    access.apply_again(driver, share.id)
     notifications.share_event(driver, 'share_replica.promote.error',
                               replica, error=message,
                               replica_state=c.REPLICA_STATE_ERROR)
@@ -320,5 +326,10 @@ def update_replica(driver, replica_id):
                 s.execute(sa.update(Instance)
                           .where(Instance.id == replica_id)
                           .values(status_message=message))
+    if update and update.get('replica_state') in (
+            c.REPLICA_STATE_IN_SYNC, c.REPLICA_STATE_OUT_OF_SYNC):
+        # A re-seeded replica (a returning old active) serves its rules
+        # again; those that failed while it was away read error till now.
+        access.apply_again(driver, replica.share_id)
     if update and update.get('replica_state') == c.REPLICA_STATE_IN_SYNC:
         _sync_snapshots(driver, replica_id)
