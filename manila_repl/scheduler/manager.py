@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from manila_repl import constants as c
 from manila_repl import context as ctx_mod
 from manila_repl.db import models
+from manila_repl.db import services as services_db
 from manila_repl.db import session
 from manila_repl.db import snapshot_source
 from manila_repl import exception
@@ -69,7 +70,9 @@ class SchedulerManager:
     target = messaging.Target(version='1.0')
 
     def __init__(self):
-        self.host_manager = host_state.HostManager()
+        self.host_manager = host_state.HostManager(
+            disabled_backends=lambda: services_db.disabled_hosts(
+                c.BINARY_SHARE))
         self.scheduler = filter_scheduler.FilterScheduler(self.host_manager)
         self.share_rpcapi = share_rpcapi.ShareAPI()
 
