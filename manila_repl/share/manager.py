@@ -92,6 +92,7 @@ class ShareManager:
         self.down_reason = reason
 
     def init_host(self):
+        replica_metrics.refresh(self.host)
         if not self._setup_driver():
             return
         # Replicas a previous run saw in error are probed at once.
