@@ -13,6 +13,7 @@ PostgreSQL), each serving its own metrics:
 """
 import json
 import os
+import signal
 import subprocess
 
 import kombu
@@ -202,3 +203,46 @@ def test_healthcheck_turns_unhealthy_while_the_database_is_down(
             raise
         finally:
             api.kill()
+
+
+def test_api_metrics_of_every_gunicorn_worker(tmp_path):
+    """Under gunicorn the master, which serves no request, serves the
+    counts of its workers (prometheus_client's multi-process mode)."""
+    port, metrics_port = deployment.free_port(), deployment.free_port()
+    config = tmp_path / 'api.conf'
+    config.write_text(
+        '[DEFAULT]\nstate_path = %s\ntransport_url = fake://\n'
+        '[database]\nconnection = sqlite:///%s\n'
+        '[metrics]\nenabled = true\nport = %d\n' %
+        (tmp_path, tmp_path / 'db.sqlite', metrics_port))
+    subprocess.run([deployment.script('manila-repl-manage'), '--config-file',
+                    str(config), 'db', 'sync'], check=True,
+                   capture_output=True)
+    env = dict(os.environ, MANILA_REPL_CONFIG_FILE=str(config),
+               PROMETHEUS_MULTIPROC_DIR=str(tmp_path / 'metrics'))
+    gunicorn = deployment.Process(
+        'gunicorn', [deployment.script('gunicorn'), '--config',
+                     'python:manila_repl.api.gunicorn_conf', '--workers',
+                     '2', '--threads', '4', '--bind', '127.0.0.1:%d' % port,
+                     'manila_repl.api.wsgi:application'],
+        str(tmp_path / 'gunicorn.log'), env=env)
+    gunicorn.start()
+    api = deployment.ApiClient('http://127.0.0.1:%d/v2' % port)
+    try:
+        api.wait_until_up()
+        for _ in range(40):
+            # New connections: the workers take turns accepting them.
+            assert requests.get(api.endpoint + '/shares', headers=dict(
+                api.session.headers), timeout=10).status_code == 200
+        text = requests.get('http://127.0.0.1:%d/metrics' % metrics_port,
+                            timeout=10).text
+        counted = [s for family in parser.text_string_to_metric_families(
+            text) for s in family.samples
+            if s.name == 'manila_repl_api_requests_total' and
+            s.labels['route'] == '/v2/shares']
+        assert sum(s.value for s in counted) == 40
+    except BaseException:
+        print(gunicorn.log()[-6000:])
+        raise
+    finally:
+        gunicorn.kill(signal.SIGTERM)
