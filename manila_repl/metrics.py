@@ -71,6 +71,7 @@ class Metrics:
             'replica, observed when the status loop checks it (labelled '
             'with the replica\'s backend).', ['backend'],
             buckets=_LAG_BUCKETS, registry=r)
+        self.sync_age_by_backend = {}
         self.cycle = pc.Histogram(
             'manila_repl_replica_status_cycle_duration_seconds',
             'Seconds one run of a backend\'s replica status loop took.',
@@ -190,7 +191,12 @@ def backend_replicas(backend, counts, oldest_sync, now):
 def sync_age(backend, seconds):
     m = _metrics
     if m is not None:
-        m.sync_age.labels(backend).observe(max(seconds, 0.0))
+        child = m.sync_age_by_backend.get(backend)
+        if child is None:
+            # The status loop observes once per replica: look it up once.
+            child = m.sync_age_by_backend.setdefault(
+                backend, m.sync_age.labels(backend))
+        child.observe(max(seconds, 0.0))
 
 
 def status_error(backend):
