@@ -158,6 +158,13 @@ def _added_per_cycle(backend, replicas):
     return refresh + replicas * (wrapper + saved)
 
 
+def _cpu_seconds(pid):
+    """User + system CPU of a process so far (/proc/<pid>/stat)."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rpartition(')')[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def _api(tmp, db_url, on):
     port = deployment.free_port()
     config = os.path.join(tmp, 'api-%s.conf' % ('on' if on else 'off'))
@@ -196,6 +203,9 @@ def api(args):
             share_id = made[0][0]
             rates = {(path, on): [] for path in ('detail', 'one share')
                      for on in (False, True)}
+            # The API process's CPU per request: less at the mercy of the
+            # machine's load than the rate.
+            cpu = {key: [] for key in rates}
             print('load average before: %s' % _loadavg())
             for n in range(args.rounds):
                 for on in ((False, True) if n % 2 else (True, False)):
@@ -205,9 +215,12 @@ def api(args):
                                 ('detail', base + '?limit=100', 100),
                                 ('one share', base + '?share_id=' +
                                  share_id, 2)):
+                            used = _cpu_seconds(process.popen.pid)
                             flat, elapsed = api_throughput.load(
                                 url, args.threads, args.duration, rows)
+                            used = _cpu_seconds(process.popen.pid) - used
                             rates[path, on].append(len(flat) / elapsed)
+                            cpu[path, on].append(used / len(flat))
                     finally:
                         process.kill(15)
                 print('round %d: %s' % (n + 1, ', '.join(
@@ -224,6 +237,12 @@ def api(args):
                           statistics.median(on),
                           (statistics.median(on) / statistics.median(off)
                            - 1) * 100, args.rounds))
+                off, on = cpu[path, False], cpu[path, True]
+                print('RESULT metrics_cost api %s: API CPU per request off '
+                      'median %.2f ms, on median %.2f ms: %+.1f%%' % (
+                          path, statistics.median(off) * 1000,
+                          statistics.median(on) * 1000,
+                          _overhead(off, on)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -24,19 +24,29 @@ METHODS = frozenset(('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE',
 
 def template(path, arguments):
     """``path`` with its argument segments replaced."""
-    from manila_repl.api.controllers import root
-
     segments = path.split('/')
     # /v2/{project_id}/<collection>/...: a first segment under /v2 that
     # names no collection (the root controller's own rule).
     if len(segments) > 3 and segments[1] == 'v2' and \
-            not hasattr(root.V2Resources, segments[2]):
+            not hasattr(_v2_resources(), segments[2]):
         segments[2] = '{project_id}'
-    given = set(arguments)
-    for n, segment in enumerate(segments):
-        if n > 1 and segment in given:
-            segments[n] = '{id}'
+    if arguments:
+        given = set(arguments)
+        for n in range(2, len(segments)):
+            if segments[n] in given:
+                segments[n] = '{id}'
     return '/'.join(segments)
+
+
+def _v2_resources():
+    global _V2
+    if _V2 is None:
+        from manila_repl.api.controllers import root
+        _V2 = root.V2Resources
+    return _V2
+
+
+_V2 = None
 
 
 class RouteHook(hooks.PecanHook):
