@@ -59,23 +59,24 @@ def cycle(args):
         plain = drivers[periodic_cycle.ACTIVE]
         CONF.set_override('enabled', True, group='metrics')
         metrics.setup(CONF)
-        # One wrapped driver for every run, as a manager keeps one (it
-        # records into the first run's metrics: the same work).
+        # One wrapped driver for every run, as a manager keeps one.
         wrapped = metrics.instrument_driver(plain, backend)
 
-        def run(on):
-            # Off: every recording function returns at once, as in a
-            # daemon with [metrics]/enabled = false.
-            metrics.reset()
-            if on:
-                metrics.setup(CONF)
-            driver = wrapped if on else plain
+        def cycle_once(driver):
             t0, c0 = time.perf_counter(), time.process_time()
             # What ShareManager.update_replicas_status does.
             replica_metrics.refresh(backend)
             with metrics.status_cycle(backend):
                 replica_status.run_cycle(driver, backend, args.batch_size)
             return time.perf_counter() - t0, time.process_time() - c0
+
+        def run(on):
+            if on:
+                return cycle_once(wrapped)
+            # Off: every recording function returns at once, as in a
+            # daemon with [metrics]/enabled = false.
+            with metrics.suspended():
+                return cycle_once(plain)
 
         # Warm: the first sync of each replica, and the metrics' creation.
         run(False)

@@ -123,6 +123,20 @@ def reset():
         _metrics = None
 
 
+@contextlib.contextmanager
+def suspended():
+    """Record nothing inside, as while metrics are off, keeping what was
+    recorded (benchmarks compare one process with and without)."""
+    global _metrics
+    with _lock:
+        kept, _metrics = _metrics, None
+    try:
+        yield
+    finally:
+        with _lock:
+            _metrics = kept
+
+
 def multiprocess():
     return bool(os.environ.get(MULTIPROC_ENV))
 
