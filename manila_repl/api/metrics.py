@@ -9,10 +9,9 @@ A request that reached no controller (a path nothing serves, or refused
 before routing: 401, 413, ...) counts under ``unmatched``: labels stay
 bounded whatever paths clients send.
 """
-import time
-
 from pecan import hooks
 
+from manila_repl.api import middleware
 from manila_repl import metrics
 
 ROUTE_KEY = 'manila_repl.route'
@@ -68,18 +67,11 @@ class RequestMetrics:
         self.app = app
 
     def __call__(self, environ, start_response):
-        started = time.monotonic()
-        seen = {}
-
-        def _start_response(status, headers, exc_info=None):
-            seen['status'] = status.split(' ', 1)[0]
-            return start_response(status, headers, exc_info)
-
-        try:
-            return self.app(environ, _start_response)
-        finally:
+        def finished(status, seconds):
             method = environ.get('REQUEST_METHOD')
             metrics.request_served(
                 environ.get(ROUTE_KEY, UNMATCHED),
                 method if method in METHODS else 'other',
-                seen.get('status', '500'), time.monotonic() - started)
+                status or '500', seconds)
+        return middleware.call_observed(self.app, environ, start_response,
+                                        finished)
