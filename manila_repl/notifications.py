@@ -181,6 +181,7 @@ def state_change(driver, row, new_state, now):
         'old_replica_state': row['replica_state'],
         'replica_state': new_state,
         'last_sync_at': _iso(synced),
-        'lag_seconds': ((now - synced).total_seconds()
+        # The loop's clock was read before the driver synced: never < 0.
+        'lag_seconds': (max((now - synced).total_seconds(), 0.0)
                         if synced is not None else None),
     })

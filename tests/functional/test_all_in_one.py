@@ -36,7 +36,8 @@ def _stop(proc):
 def all_in_one(tmp_path):
     port = deployment.free_port()
     conf = tmp_path / 'all.conf'
-    conf.write_text('[metrics]\nenabled = false\n'
+    # Metrics on (every driver call measured), on a port of its own.
+    conf.write_text('[metrics]\nport = %d\n' % deployment.free_port() +
                     '[api]\nbind_port = %d\n[share]\n'
                     'replica_status_interval = 1\nstats_report_interval = 2\n'
                     '[DEFAULT]\nreport_interval = 1\n' % port)
