@@ -106,9 +106,10 @@ class Detail:
                'its replica_state is error. It is tried again at every '
                'replica status update.')
     REPLICA_OUT_OF_SYNC = Field(
-        '107', 'The replica\'s last successful sync is older than the '
-               'recovery point objective: its replica_state is out_of_sync '
-               'until a sync succeeds again.')
+        '107', 'The replica fell out of sync: its last successful sync is '
+               'older than the recovery point objective, or it lacks '
+               'snapshots of the share. It reads in_sync again once a sync '
+               'succeeds.')
     REPLICA_UNREACHABLE_AT_PROMOTE = Field(
         '108', 'The back end of this replica could not be reached when '
                'another replica was promoted: its replica_state is error '
@@ -154,6 +155,15 @@ FILTER_DETAILS = {
     'CapacityFilter': Detail.FILTER_CAPACITY,
     'ShareReplicationFilter': Detail.FILTER_REPLICATION,
 }
+
+
+def no_valid_host_detail(error):
+    """The detail of an exception.NoValidHost: the filter that eliminated
+    the last pools, or no pool reported yet."""
+    if error.kwargs.get('not_ready'):
+        return Detail.SHARE_BACKEND_NOT_READY_YET
+    return FILTER_DETAILS.get(error.kwargs.get('last_filter'),
+                              Detail.NO_VALID_HOST)
 
 
 def user_message(action_id, detail_id):

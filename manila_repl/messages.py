@@ -25,7 +25,8 @@ from manila_repl.db import listing
 from manila_repl.db import messages as messages_db
 from manila_repl import exception
 from manila_repl import message_fields
-from manila_repl.message_fields import Action, Detail, Resource  # noqa: F401
+from manila_repl.message_fields import (  # noqa: F401
+    Action, Detail, no_valid_host_detail, Resource)
 
 LOG = logging.getLogger(__name__)
 
