@@ -54,11 +54,13 @@ def timed(func):
 
 
 class Share:
-    def __init__(self, backends):
+    """Views of one share's instances, kept as the manager would."""
+
+    def __init__(self, backends, size=4):
         self.rows = {b: {'id': uuidutils.generate_uuid(),
                          'share_id': 's', 'host': fixtures.host(b),
                          'availability_zone': b, 'status': 'available',
-                         'replica_state': state, 'size': 4,
+                         'replica_state': state, 'size': size,
                          'share_proto': 'NFS',
                          'replication_type': 'readable'}
                      for b, state in backends}

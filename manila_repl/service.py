@@ -36,6 +36,9 @@ def up_at(last_heartbeat, now=None):
 
 
 def is_up(service_row, now=None):
+    """A recent heartbeat, and no reason given for being down."""
+    if service_row.state_reason:
+        return False
     return up_at(service_row.updated_at or service_row.created_at, now)
 
 
@@ -129,6 +132,10 @@ class Service(os_service.Service):
     def _report_state(self):
         if not getattr(self.manager, 'healthy', True):
             self.heartbeats.record(False)
+            reason = getattr(self.manager, 'down_reason', None)
+            if reason:
+                services_db.record_down(self.server_name, self.binary,
+                                        reason)
             return
         self._beat()
 

@@ -3,8 +3,10 @@ from cliff import lister
 
 from manila_repl.client import common
 
-COLUMNS = ('ID', 'Binary', 'Host', 'Zone', 'Status', 'State', 'Updated At')
-_KEYS = ('id', 'binary', 'host', 'zone', 'status', 'state', 'updated_at')
+COLUMNS = ('ID', 'Binary', 'Host', 'Zone', 'Status', 'State', 'Updated At',
+           'State Reason')
+_KEYS = ('id', 'binary', 'host', 'zone', 'status', 'state', 'updated_at',
+         'state_reason')
 
 
 class ListServices(lister.Lister):

@@ -39,6 +39,8 @@ def _service_list():
         print('%-24s %-32s %-10s %-5s %s' % (
             row.binary, row.host, row.availability_zone or '',
             'up' if service.is_up(row) else 'down', row.updated_at))
+        if row.state_reason:
+            print('    down: %s' % row.state_reason)
 
 
 def _add_commands(subparsers):

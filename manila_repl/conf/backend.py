@@ -19,6 +19,12 @@ opts = [
     cfg.StrOpt('replication_domain',
                help='Backends sharing a replication domain can replicate to '
                     'each other. Unset: the backend cannot replicate.'),
+    cfg.IntOpt('access_ip_min_prefix_ipv4', default=0, min=0, max=32,
+               help='Widest IPv4 network an ip access rule on a share of '
+                    'this backend may name (/N); a wider one answers 400. '
+                    'Read by the API from this section.'),
+    cfg.IntOpt('access_ip_min_prefix_ipv6', default=0, min=0, max=128,
+               help='Widest IPv6 network an ip access rule may name (/N).'),
 ]
 
 _driver_opts = []

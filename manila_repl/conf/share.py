@@ -14,6 +14,15 @@ opts = [
                help='Shares read per SQL query by the replica status loop.'),
     cfg.IntOpt('stats_report_interval', default=60, min=1,
                help='Seconds between two pool reports to the scheduler.'),
+    cfg.IntOpt('unreachable_probe_interval', default=3, min=1,
+               help='Seconds between two probes of the storage hosts a '
+                    'share manager found unreachable (its own backend\'s, '
+                    'or a replica\'s), independent of '
+                    'replica_status_interval. At the first answer its '
+                    'backend reports itself up again, and the replicas it '
+                    'holds of this manager\'s shares are re-synced at once: '
+                    'a returning old active is fenced (its writable export '
+                    'removed) before anything else, then re-seeded.'),
     cfg.IntOpt('pending_work_sweep_interval', default=60, min=1,
                help='Seconds between two runs of the sweep of every share '
                     'manager: it finishes, or fails with a message, the '

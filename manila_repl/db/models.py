@@ -164,6 +164,9 @@ class Service(TimestampMixin, Base):
     availability_zone: Mapped[str | None] = mapped_column(String(255))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     report_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Why the service reports itself down (a share backend its manager
+    #: cannot reach or set up); None while it is up.
+    state_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ShareSnapshot(TimestampMixin, Base):
@@ -246,6 +249,8 @@ class ShareInstanceAccessMap(TimestampMixin, Base):
     access_id: Mapped[str] = mapped_column(
         String(36), ForeignKey('share_access_rules.id', ondelete='CASCADE'))
     state: Mapped[str] = mapped_column(String(255))
+    #: Why the rule is in error on this instance (the driver's reason).
+    state_reason: Mapped[str | None] = mapped_column(Text)
 
     access_rule: Mapped[ShareAccessRule] = relationship(
         back_populates='instance_mappings')

@@ -17,11 +17,22 @@ def heartbeat(host, binary, topic, availability_zone=None):
             .where(Service.host == host, Service.binary == binary)
             .values(report_count=Service.report_count + 1,
                     updated_at=now, availability_zone=availability_zone,
-                    topic=topic))
+                    topic=topic, state_reason=None))
         if row.rowcount == 0:
             s.add(Service(host=host, binary=binary, topic=topic,
                           availability_zone=availability_zone,
                           report_count=1, updated_at=now))
+
+
+def record_down(host, binary, reason):
+    """Why ``binary`` on ``host`` reports itself down (it sends no
+    heartbeat meanwhile; the next one clears the reason)."""
+    with session.transaction() as s:
+        s.execute(sa.update(Service)
+                  .where(Service.host == host, Service.binary == binary,
+                         sa.or_(Service.state_reason.is_(None),
+                                Service.state_reason != reason))
+                  .values(state_reason=reason))
 
 
 def last_heartbeats(binary):

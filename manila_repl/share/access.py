@@ -126,16 +126,19 @@ def _load(share_id):
     return instance_views, maps, rules
 
 
-def _set(s, instance_id, access_ids, from_states, state):
-    """Returns how many maps changed."""
+def _set(s, instance_id, access_ids, from_states, state, reason=None):
+    """``reason``: why the rule is in error there (kept with the state).
+
+    :returns: how many maps changed.
+    """
     if not access_ids:
         return 0
     return s.execute(sa.update(Map)
                      .where(Map.share_instance_id == instance_id,
                             Map.access_id.in_(access_ids),
                             Map.state.in_(from_states))
-                     .values(state=state, updated_at=timeutils.utcnow())
-                     ).rowcount
+                     .values(state=state, state_reason=reason,
+                             updated_at=timeutils.utcnow())).rowcount
 
 
 def _drop_denied(s, instance_id, access_ids, share_id):
@@ -159,48 +162,59 @@ def _broken_instance(view, maps, share_id):
         return
 
     def settle(s):
-        _set(s, view.id, apply_ids, (QUEUED_TO_APPLY, APPLYING), ERROR)
+        _set(s, view.id, apply_ids, (QUEUED_TO_APPLY, APPLYING), ERROR,
+             'the share instance is in %s' % view.status)
         _drop_denied(s, view.id, deny_ids, share_id)
     retry.transaction(settle)
 
 
 def _apply_instance(driver, view, maps, rules, share_id, failures):
     """Apply one instance's rules; True when the driver answered. Adds to
-    ``failures`` the user message detail of rules it turned ``error``."""
-    apply_ids = [a for a, st in maps.items() if st == QUEUED_TO_APPLY]
+    ``failures`` the user message detail when rules that were not in
+    error before turn ``error`` (rules failing again say nothing more)."""
+    # Rules in error are applied again: the driver gets every rule the
+    # instance must allow, never a subset that would drop them.
+    was_error = {a for a, st in maps.items() if st == ERROR}
+    apply_ids = [a for a, st in maps.items()
+                 if st in (QUEUED_TO_APPLY, ERROR)]
     deny_ids = [a for a, st in maps.items() if st == QUEUED_TO_DENY]
     with session.transaction() as s:
-        _set(s, view.id, apply_ids, (QUEUED_TO_APPLY,), APPLYING)
+        _set(s, view.id, apply_ids, (QUEUED_TO_APPLY, ERROR), APPLYING)
         _set(s, view.id, deny_ids, (QUEUED_TO_DENY,), DENYING)
-    maps = {a: (APPLYING if st == QUEUED_TO_APPLY else
+    maps = {a: (APPLYING if a in apply_ids else
                 DENYING if st == QUEUED_TO_DENY else st)
             for a, st in maps.items()}
     present = _rules_for(view, maps, rules)
     present_ids = [a for a, st in maps.items() if st in PRESENT]
     denied_ids = [a for a, st in maps.items() if st in DENIED]
+    reason = None
     detail = messages.Detail.DRIVER_FAILED_ACCESS
     try:
         answer = driver.update_access(view, present) or {}
     except NotImplementedError:
         LOG.error('Access rules of instance %s: %s', view.id, NOT_SUPPORTED)
-        answer = None
+        answer, reason = None, NOT_SUPPORTED
         detail = messages.Detail.UNSUPPORTED_CLIENT_ACCESS
-    except Exception:
+    except Exception as e:
         LOG.exception('Updating the access rules of instance %s failed',
                       view.id)
         answer = None
+        reason = getattr(e, 'msg', None) or str(e) or type(e).__name__
 
     def record(s):
         if answer is None:
             # Every rule of the instance reads error, denied ones too: the
             # driver may still allow them.
-            if _set(s, view.id, present_ids + denied_ids,
-                    (APPLYING, ACTIVE, DENYING), ERROR):
+            failed = present_ids + denied_ids
+            if _set(s, view.id, failed, (APPLYING, ACTIVE, DENYING), ERROR,
+                    reason) and set(failed) - was_error:
                 failures.add(detail)
             return False
         errors = [a for a in present_ids if answer.get(a) == ERROR]
         fine = [a for a in present_ids if a not in errors]
-        if _set(s, view.id, errors, (APPLYING, ACTIVE), ERROR):
+        if _set(s, view.id, errors, (APPLYING, ACTIVE), ERROR,
+                'the backend does not support this rule') and \
+                set(errors) - was_error:
             # The driver refused those rules (type, level or client).
             failures.add(messages.Detail.UNSUPPORTED_CLIENT_ACCESS)
         _set(s, view.id, fine, (APPLYING,), ACTIVE)
@@ -241,6 +255,23 @@ def update_access(driver, share_id):
     return done
 
 
+def promote_rules(share_id):
+    """The share's rules an active instance must allow, at their own
+    levels (what a promote hands the driver): every rule not being
+    denied."""
+    with session.reader() as r:
+        rows = r.execute(
+            sa.select(Rule.id, Rule.access_type, Rule.access_to,
+                      Rule.access_level)
+            .where(Rule.share_id == share_id,
+                   sa.exists().where(Map.access_id == Rule.id,
+                                     Map.state.not_in(DENIED)))
+            .order_by(Rule.created_at, Rule.id)).all()
+    return [{'id': row.id, 'access_type': row.access_type,
+             'access_to': row.access_to, 'access_level': row.access_level}
+            for row in rows]
+
+
 def fail_pending(share_id):
     """Every rule of the share still being applied or denied reads
     ``error``, without the driver: the manager that owns them is down
@@ -252,7 +283,9 @@ def fail_pending(share_id):
         sa.update(Map)
         .where(Map.share_instance_id.in_(instances),
                Map.state.in_(PENDING))
-        .values(state=ERROR, updated_at=timeutils.utcnow())).rowcount)
+        .values(state=ERROR, updated_at=timeutils.utcnow(),
+                state_reason='the share manager that owned this rule is '
+                             'down')).rowcount)
 
 
 def add_instance_maps(instance_id):
@@ -284,6 +317,16 @@ def after_replica_added(driver, share_id, replica_id):
     except Exception:
         LOG.exception('Access rules of new replica %s not applied',
                       replica_id)
+
+
+def apply_again(driver, share_id):
+    """Apply the share's rules again (those in error with them) after its
+    storage answered again; never raises."""
+    try:
+        update_access(driver, share_id)
+    except Exception:
+        LOG.exception('Access rules of share %s not applied again',
+                      share_id)
 
 
 def after_promote(driver, share_id):

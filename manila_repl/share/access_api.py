@@ -15,12 +15,16 @@ import string
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
+from manila_repl.conf import backend_config
+from manila_repl.conf import CONF
 from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import session
 from manila_repl import exception
 from manila_repl.share import access
 from manila_repl.share import api as share_api
+from manila_repl.share import driver as driver_api
+from manila_repl.share import drivers
 
 Rule = models.ShareAccessRule
 Map = models.ShareInstanceAccessMap
@@ -93,6 +97,36 @@ def validate_rule(access_type, access_to, access_level, version=None):
                            'or blanks, up to 255 characters')
 
 
+def check_backend(host, access_type, access_to):
+    """What the backend of the share's active instance refuses (its config
+    section, when this process has it): access types its driver does not
+    enforce, ip networks wider than its limit. Raises InvalidInput (400).
+    """
+    backend = (host or '').partition('#')[0].partition('@')[2]
+    if not backend:
+        return
+    try:
+        cls = drivers.driver_class(backend_config(CONF, backend)
+                                   .share_driver)
+    except Exception:       # an unknown driver: its manager says so
+        return
+    # Read again: loading the driver's module added its options.
+    section = backend_config(CONF, backend)
+    types = getattr(cls, 'access_types', None)
+    types = types(section) if types else driver_api.ACCESS_TYPES
+    if access_type not in types:
+        raise _invalid('the backend of this share enforces only %s access '
+                       'rules, not %s' % (', '.join(types), access_type))
+    if access_type == 'ip':
+        network = _ip_network(access_to)
+        widest = (section.access_ip_min_prefix_ipv4 if network.version == 4
+                  else section.access_ip_min_prefix_ipv6)
+        if network.prefixlen < widest:
+            raise _invalid('%s is wider than /%d, the widest network an '
+                           'access rule may name on the backend of this '
+                           'share' % (access_to, widest))
+
+
 def _same(access_type, a, b):
     if access_type == 'ip':
         na, nb = _ip_network(a), _ip_network(b)
@@ -101,23 +135,28 @@ def _same(access_type, a, b):
     return a == b
 
 
-def _data(rule, states):
-    """The rule as the views want it."""
+def _data(rule, maps):
+    """The rule as the views want it; ``maps``: its (state, reason)
+    pairs, one per instance."""
+    reasons = sorted({reason for state, reason in maps
+                      if state == access.ERROR and reason})
     return {'id': rule.id, 'share_id': rule.share_id,
             'access_type': rule.access_type, 'access_to': rule.access_to,
             'access_level': rule.access_level,
-            'state': access.rule_state(states), 'access_key': None,
+            'state': access.rule_state([state for state, _ in maps]),
+            'state_reason': '; '.join(reasons) or None,
+            'access_key': None,
             'created_at': rule.created_at, 'updated_at': rule.updated_at,
             'metadata': dict(rule.metadata_ or {})}
 
 
-def _states(r, access_ids):
+def _maps(r, access_ids):
     result = {a: [] for a in access_ids}
     if access_ids:
-        for access_id, state in r.execute(
-                sa.select(Map.access_id, Map.state)
+        for access_id, state, reason in r.execute(
+                sa.select(Map.access_id, Map.state, Map.state_reason)
                 .where(Map.access_id.in_(access_ids))).all():
-            result[access_id].append(state)
+            result[access_id].append((state, reason))
     return result
 
 
@@ -160,6 +199,7 @@ def allow_access(context, share_id, access_type, access_to,
             raise _invalid('share %s must be available to allow access, '
                            'not %s' % (share_id, primary.status
                                        if primary else 'without instance'))
+        check_backend(primary.host, access_type, access_to)
         if version is not None and version < (2, 74) and any(
                 i.status == c.STATUS_ERROR for i in share.instances):
             # Manila allows rules on a share with replicas in error only
@@ -233,8 +273,8 @@ def list_access(context, share_id):
         share_api.get_share(context, share_id, r)
         rules = r.scalars(sa.select(Rule).where(Rule.share_id == share_id)
                           .order_by(Rule.created_at, Rule.id)).all()
-        states = _states(r, [x.id for x in rules])
-        return [_data(x, states[x.id]) for x in rules]
+        maps = _maps(r, [x.id for x in rules])
+        return [_data(x, maps[x.id]) for x in rules]
 
 
 def get_access(context, access_id):
@@ -246,4 +286,4 @@ def get_access(context, access_id):
             share_api.get_share(context, rule.share_id, r)
         except exception.ShareNotFound:
             raise AccessRuleNotFound(access_id=access_id)
-        return _data(rule, _states(r, [rule.id])[rule.id])
+        return _data(rule, _maps(r, [rule.id])[rule.id])

@@ -46,6 +46,25 @@ class ShareDriver(abc.ABC):
             cannot serve; the manager then reports the backend down.
         """
 
+    def lost_exports(self):
+        """Instance ids of this backend whose writable exports ``do_setup``
+        found gone (its host rebooted) and did not restore: the manager
+        has the access rules of those that are still the active applied
+        again (only it knows which are). Each id is returned once."""
+        return []
+
+    def down_backends(self):
+        """{backend name: reason} of the backends (this one or others')
+        whose storage this driver found unreachable lately; the manager
+        probes them every ``[share]/unreachable_probe_interval`` s."""
+        return {}
+
+    def probe_backend(self, backend_name):
+        """Ask a backend's storage again, now (bounded by the driver's
+        timeouts); True when it answers, and it is no longer reported in
+        ``down_backends``."""
+        return True
+
     @abc.abstractmethod
     def get_stats(self):
         """Capabilities and capacity, reported to the scheduler.
@@ -113,11 +132,19 @@ class ReplicationMixin(abc.ABC):
         """
 
     @abc.abstractmethod
-    def set_active_replica(self, share_instance):
+    def set_active_replica(self, share_instance, access_rules=None):
         """Make ``share_instance`` the active, writable replica.
 
         Called on the backend of the NEW active replica. Must succeed even
         when the old active's backend is broken or unreachable.
+
+        ``access_rules`` (as Manila's promote_replica gets them): the
+        share's rules at their own levels (``[{"id", "access_type",
+        "access_to", "access_level"}]``), which the new active must allow
+        when this returns; the old active, when it answers, must have
+        stopped taking writes before the new one starts (read-only for a
+        ``readable`` share, not exported for ``dr``). The access flow
+        re-applies every instance's rules afterwards.
 
         :returns: a list with one dict per instance of the share,
             ``{"id", "replica_state", "export_locations" (optional),
@@ -238,6 +265,9 @@ class SnapshotMixin:
         raise NotImplementedError('create_share_from_snapshot')
 
 
+ACCESS_TYPES = ('ip', 'user', 'cert', 'cephx')
+
+
 class AccessMixin:
     """Access rules, applied on every instance of a share.
 
@@ -247,6 +277,13 @@ class AccessMixin:
     non-active replica of a ``readable`` share every level is ``ro``;
     ``dr`` replicas get an empty list (they are not exported).
     """
+
+    @classmethod
+    def access_types(cls, configuration):
+        """The access types a backend with this config section enforces;
+        the API answers 400 to the others (as Manila's drivers that lack
+        them refuse them)."""
+        return ACCESS_TYPES
 
     def update_access(self, share_instance, access_rules):
         """Make the instance's exports allow exactly ``access_rules``.

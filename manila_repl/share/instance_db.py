@@ -1,7 +1,9 @@
 """Reads and conditional writes of share instances for the share manager."""
 from oslo_utils import timeutils
 import sqlalchemy as sa
+from sqlalchemy import orm
 
+from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import retry
 from manila_repl.db import session
@@ -81,3 +83,49 @@ def delete_instance(s, instance_id):
                     .where(Instance.share_id == share_id))
     if not left:
         s.execute(sa.delete(models.Share).where(models.Share.id == share_id))
+
+
+def replicas_on(active_backend, backend):
+    """Ids of the available, non-active instances on ``backend`` (a
+    backend name) of the shares whose active instance is on
+    ``active_backend`` (``host@backend``)."""
+    active = orm.aliased(Instance)
+    with session.reader() as r:
+        return r.scalars(
+            sa.select(Instance.id)
+            .join(active, active.share_id == Instance.share_id)
+            .where(active.replica_state == c.REPLICA_STATE_ACTIVE,
+                   active.host.startswith(active_backend + '#',
+                                          autoescape=True),
+                   Instance.host.contains('@%s#' % backend,
+                                          autoescape=True),
+                   Instance.replica_state != c.REPLICA_STATE_ACTIVE,
+                   Instance.status == c.STATUS_AVAILABLE)
+            .order_by(Instance.id)).all()
+
+
+def replica_backends_in_error(active_backend):
+    """Backend names holding replicas in error of the shares whose active
+    instance is on ``active_backend`` (what a restarted manager probes)."""
+    active = orm.aliased(Instance)
+    with session.reader() as r:
+        hosts = r.scalars(
+            sa.select(Instance.host).distinct()
+            .join(active, active.share_id == Instance.share_id)
+            .where(active.replica_state == c.REPLICA_STATE_ACTIVE,
+                   active.host.startswith(active_backend + '#',
+                                          autoescape=True),
+                   Instance.replica_state == c.REPLICA_STATE_ERROR,
+                   Instance.host.is_not(None))).all()
+    return {h.partition('#')[0].partition('@')[2] for h in hosts}
+
+
+def active_on(instance_id, manager_host):
+    """True when the instance is its share's active one (or a share
+    without replication) on ``manager_host``'s backend."""
+    with session.reader() as r:
+        row = r.execute(sa.select(Instance.host, Instance.replica_state)
+                        .where(Instance.id == instance_id)).first()
+    return row is not None and (row.host or '').startswith(
+        manager_host + '#') and row.replica_state in (
+            None, c.REPLICA_STATE_ACTIVE)

@@ -2,41 +2,41 @@
 
 One manager per enabled backend, serving as ``<host>@<backend>``; the work
 itself is in lifecycle.py, replication.py, replica_status.py, recovery.py
-(at start), sweep.py (periodic: pending work no live manager is on) and
-dead_owners.py (periodic: pending work whose owner's service is down).
+(at start), sweep.py (periodic: pending work no live manager is on),
+dead_owners.py (periodic: pending work whose owner's service is down) and
+returning.py (periodic, every few seconds: hosts that answer again).
 """
 from oslo_log import log as logging
 import oslo_messaging as messaging
-from stevedore import driver as stevedore_driver
 
 from manila_repl.conf import backend_config
 from manila_repl.conf import CONF
 from manila_repl import context as ctx_mod
 from manila_repl import coordination
+from manila_repl import exception
 from manila_repl.scheduler import rpcapi as scheduler_rpcapi
 from manila_repl import service
 from manila_repl.share import access
 from manila_repl.share import dead_owners
+from manila_repl.share import drivers
 from manila_repl.share import instance_db
 from manila_repl.share import lifecycle
 from manila_repl.share import recovery
 from manila_repl.share import replica_status
 from manila_repl.share import replication
 from manila_repl.share import resize
+from manila_repl.share import returning
 from manila_repl.share import snapshots
 from manila_repl.share import sweep
 
 LOG = logging.getLogger(__name__)
 
-DRIVER_NAMESPACE = 'manila_repl.share.drivers'
-
 
 def load_driver(backend_name, conf=CONF):
     """The backend's driver, by entry-point name (never a class path)."""
     section = backend_config(conf, backend_name)
-    return stevedore_driver.DriverManager(
-        DRIVER_NAMESPACE, section.share_driver, invoke_on_load=True,
-        invoke_args=(section, conf, backend_name)).driver
+    return drivers.driver_class(section.share_driver)(section, conf,
+                                                      backend_name)
 
 
 class ShareManager:
@@ -52,6 +52,10 @@ class ShareManager:
         self.driver = load_driver(backend_name)
         self.scheduler_rpcapi = scheduler_rpcapi.SchedulerAPI()
         self.driver_ready = False
+        #: Why the backend is down (the services list shows it).
+        self.down_reason = None
+        #: Backends to probe besides those the driver found unreachable.
+        self.watched_backends = set()
         # Kept by the service: dead_owners.py judges others down only
         # while our own heartbeats go through.
         self.heartbeats = service.Heartbeats()
@@ -67,15 +71,29 @@ class ShareManager:
         try:
             self.driver.do_setup()
         except Exception as e:
-            LOG.error('Backend %s is down: its driver could not set up: %s',
-                      self.host, e)
+            self._backend_down(e)
             return False
         self.driver_ready = True
+        self.down_reason = None
+        try:
+            returning.restore_exports(self.driver, self.host)
+        except Exception:
+            LOG.exception('Exports of %s not restored', self.host)
         return True
+
+    def _backend_down(self, error):
+        reason = getattr(error, 'msg', None) or str(error)
+        if self.driver_ready or reason != self.down_reason:
+            LOG.error('Backend %s is down: %s', self.host, reason)
+        self.driver_ready = False
+        self.down_reason = reason
 
     def init_host(self):
         if not self._setup_driver():
             return
+        # Replicas a previous run saw in error are probed at once.
+        self.watched_backends |= instance_db.replica_backends_in_error(
+            self.host)
         recovery.recover(self.driver, self.host)
         try:
             self.publish_stats()
@@ -91,7 +109,9 @@ class ShareManager:
                 (self.publish_stats, CONF.share.stats_report_interval,
                  min(2, CONF.share.stats_report_interval)),
                 (self.sweep_pending_work,
-                 CONF.share.pending_work_sweep_interval, None)]
+                 CONF.share.pending_work_sweep_interval, None),
+                (self.probe_unreachable,
+                 CONF.share.unreachable_probe_interval, None)]
 
     def update_replicas_status(self):
         if not self.driver_ready:
@@ -107,14 +127,27 @@ class ShareManager:
         sweep.run(self.driver, self.host, CONF.share.pending_work_min_age)
         dead_owners.run(self.driver, self.host, self.heartbeats)
 
+    def probe_unreachable(self):
+        """Ask the hosts found unreachable again (returning.py); this
+        backend's own one answering brings the backend up at once."""
+        answered = returning.probe(self.driver, self.host,
+                                   self.watched_backends)
+        if self.backend_name in answered and not self.driver_ready:
+            self.publish_stats()
+
     def publish_stats(self):
         if not self.driver_ready:
             # Try again: the operator may have fixed what was missing.
             if not self._setup_driver():
                 return
             recovery.recover(self.driver, self.host)
-        stats = dict(self.driver.get_stats(),
-                     availability_zone=self.availability_zone)
+        try:
+            stats = self.driver.get_stats()
+        except exception.ShareBackendUnreachable as e:
+            # No heartbeat until it answers (probe_unreachable asks).
+            self._backend_down(e)
+            return
+        stats = dict(stats, availability_zone=self.availability_zone)
         self.scheduler_rpcapi.update_service_capabilities(
             ctx_mod.get_admin_context(), self.host, stats)
 

@@ -22,6 +22,7 @@ from manila_repl import coordination
 from manila_repl.db import models
 from manila_repl.db import session
 from manila_repl import messages
+from manila_repl.share import access
 from manila_repl.share import snapshots
 from manila_repl.share import views
 
@@ -36,7 +37,14 @@ _COLUMNS = (Instance.id, Instance.share_id, Instance.host,
             # Whether the share has snapshots: an in_sync replica must
             # hold them all, checked only then (one column, no query).
             sa.exists().where(models.ShareSnapshot.share_id ==
-                              Instance.share_id).label('has_snapshots'))
+                              Instance.share_id).label('has_snapshots'),
+            # Whether an access rule is in error on the instance: applied
+            # again after a sync reached it (e.g. a re-seeded old active).
+            sa.exists().where(
+                models.ShareInstanceAccessMap.share_instance_id ==
+                Instance.id,
+                models.ShareInstanceAccessMap.state == access.ERROR,
+            ).label('access_errors'))
 
 _SAVE = (sa.update(Instance)
          .where(Instance.id == sa.bindparam('b_id'),
@@ -98,13 +106,21 @@ def _update_share(driver, share_id, group, now):
     """Update the non-active replicas of one share (its batch rows)."""
     params = []
     has_snapshots = group[0]['has_snapshots']
+    access_errors = {row['id'] for row in group if row['access_errors']}
+    retry_access = False
     for view in views.from_rows(group):
+        if view.id in access_errors and view.replica_state == \
+                c.REPLICA_STATE_ACTIVE:
+            retry_access = True
         if view.replica_state == c.REPLICA_STATE_ACTIVE or \
                 view.status != c.STATUS_AVAILABLE:
             continue
         update = _update_one(driver, view)
         if update is None:
             continue
+        if view.id in access_errors and update['replica_state'] != \
+                c.REPLICA_STATE_ERROR:
+            retry_access = True
         if has_snapshots and update['replica_state'] == \
                 c.REPLICA_STATE_IN_SYNC and not \
                 _sync_snapshots(driver, share_id, view):
@@ -118,6 +134,9 @@ def _update_share(driver, share_id, group, now):
                                   c.REPLICA_STATE_ERROR and
                                   not update.get('message')),
                        'b_now': now})
+    if retry_access:
+        # Rules in error are applied again now that the storage answers.
+        access.apply_again(driver, share_id)
     return params
 
 

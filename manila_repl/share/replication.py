@@ -223,7 +223,10 @@ def promote_replica(driver, replica_id):
         LOG.info('No promotion of replica %s is pending', replica_id)
         return
     try:
-        updates = driver.set_active_replica(view) or []
+        # Manila's promote_replica gets the rules too: the new active must
+        # serve them, at their own levels, when the promote reports done.
+        updates = driver.set_active_replica(
+            view, access_rules=access.promote_rules(share.id)) or []
     except Exception as e:
         LOG.exception('Promoting replica %s failed', replica_id)
         if _fail_promote(share.id, replica_id, 'Promotion failed: %s' % e):
@@ -272,6 +275,9 @@ def abandon_promote(driver, replica_id, message):
     LOG.warning('Share %s: %s', share.id, message)
     messages.replica(replica_id, messages.Action.PROMOTE,
                      messages.Detail.BACKEND_DOWN)
+    # The promote may have turned the active's export read-only: its
+    # rules are applied again at their levels (never fails this).
+    access.apply_again(driver, share.id)
     return True
 
 
@@ -322,5 +328,10 @@ def update_replica(driver, replica_id):
         # The resync asked for failed.
         messages.replica(replica_id, messages.Action.UPDATE,
                          messages.Detail.REPLICA_ERROR)
+    if update and update.get('replica_state') in (
+            c.REPLICA_STATE_IN_SYNC, c.REPLICA_STATE_OUT_OF_SYNC):
+        # A re-seeded replica (a returning old active) serves its rules
+        # again; those that failed while it was away read error till now.
+        access.apply_again(driver, replica.share_id)
     if update and update.get('replica_state') == c.REPLICA_STATE_IN_SYNC:
         _sync_snapshots(driver, replica_id)

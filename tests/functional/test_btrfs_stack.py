@@ -24,7 +24,9 @@ def stack(tmp_path_factory):
             services.database('postgresql') as db_url:
         backends = {name: ['share_driver = btrfs',
                            'btrfs_mount_point = %s' % loops[name].mount_point,
-                           'btrfs_pool_name = pool-%s' % name]
+                           'btrfs_pool_name = pool-%s' % name,
+                           # Local paths; NFS: test_nfs_hosts.py.
+                           'btrfs_nfs_server = none']
                     for name in NAMES}
         dep = deployment.Deployment(tmp / 'run', transport_url, db_url,
                                     backends=backends)

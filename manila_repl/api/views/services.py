@@ -21,7 +21,7 @@ def stored_binary(binary):
 
 
 def service(row, state):
-    return {
+    view = {
         'id': row.id,
         'binary': wire_binary(row.binary),
         'host': row.host,
@@ -30,6 +30,10 @@ def service(row, state):
         'state': state,
         'updated_at': timestamp(row.updated_at),
     }
+    if row.state_reason:
+        # Not in Manila's view: why a share backend reports itself down.
+        view['state_reason'] = row.state_reason
+    return view
 
 
 def index(services):

@@ -25,6 +25,9 @@ def _view(rule, version, rules_status, with_share_id):
         view['updated_at'] = timestamp(rule['updated_at'])
     if version >= (2, 45):
         view['metadata'] = dict(rule['metadata'] or {})
+    if rule.get('state_reason'):
+        # Not in Manila's view: why the rule is in error (per instance).
+        view['state_reason'] = rule['state_reason']
     return view
 
 

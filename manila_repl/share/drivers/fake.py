@@ -345,7 +345,7 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
             pass
 
     @_injected
-    def set_active_replica(self, share_instance):
+    def set_active_replica(self, share_instance, access_rules=None):
         self._require(share_instance)
         old = share_instance.active_replica
         if old is not None and old.id != share_instance.id \

@@ -540,7 +540,7 @@ class LocalDirShareDriver(driver.ShareDriver, driver.ReplicationMixin,
     def remove_replica(self, share_instance):
         self.delete_share(share_instance)
 
-    def set_active_replica(self, share_instance):
+    def set_active_replica(self, share_instance, access_rules=None):
         self._require(share_instance)
         old = share_instance.active_replica
         broken = {}                     # id: why it reads error, or None

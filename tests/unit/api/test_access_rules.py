@@ -205,3 +205,61 @@ def test_replica_in_error(client, db):
                          broken).values(state=access.ERROR))
     assert client.get(f'/v2/shares/{share_id}').json['share'][
         'access_rules_status'] == 'active'
+
+
+@pytest.fixture
+def nfs_backend():
+    """az1 (where the share's active instance is) as a btrfs backend
+    exporting through ganesha, with ip rules no wider than /16."""
+    from manila_repl.conf import CONF, backend_config
+    from manila_repl.share.drivers import btrfs  # noqa: F401  (options)
+    from tests.unit.db import fixtures
+    backend_config(CONF, 'az1')
+    overrides = fixtures.Overrides()
+    overrides.set('share_driver', 'btrfs', group='az1')
+    overrides.set('access_ip_min_prefix_ipv4', 16, group='az1')
+    try:
+        yield
+    finally:
+        overrides.restore()
+
+
+@pytest.mark.parametrize('rule, message', [
+    ({'access_type': 'user', 'access_to': 'alice'}, 'enforces only ip'),
+    ({'access_type': 'cert', 'access_to': 'client.example'},
+     'enforces only ip'),
+    ({'access_type': 'cephx', 'access_to': 'alice'}, 'enforces only ip'),
+    ({'access_to': '10.0.0.0/8'}, 'wider than /16'),
+    ({'access_to': '10.0.0.1/24'}, 'not a valid IP'),
+    ({'access_level': 'admin'}, 'access level'),
+])
+def test_what_an_nfs_backend_refuses_is_400_and_changes_nothing(
+        client, share, nfs_backend, rule, message):
+    response = allow(client, share, status=400, **rule)
+    assert_fault(response, 400, 'badRequest')
+    assert message in response.json['badRequest']['message']
+    assert client.get(f'/v2/share-access-rules?share_id={share}'
+                      ).json['access_list'] == []
+
+
+def test_an_nfs_backend_takes_ip_rules_once(client, share, nfs_backend):
+    allow(client, share, access_to='10.7.0.0/16')
+    allow(client, share, access_to='10.9.8.7', access_level='ro')
+    response = allow(client, share, status=400, access_to='10.7.0.0/16',
+                     access_level='ro')
+    assert 'exists' in response.json['badRequest']['message']
+    assert len(client.get(f'/v2/share-access-rules?share_id={share}'
+                          ).json['access_list']) == 2
+
+
+def test_a_rules_error_reason_is_shown(client, share):
+    rule = allow(client, share).json['access']
+    with session.transaction() as s:
+        s.execute(sa.update(models.ShareInstanceAccessMap)
+                  .values(state=access.ERROR,
+                          state_reason='ganesha on 10.0.0.5: ganesha is '
+                                       'not running'))
+    shown = client.get(f"/v2/share-access-rules/{rule['id']}").json
+    assert shown['access']['state'] == 'error'
+    assert shown['access']['state_reason'] == \
+        'ganesha on 10.0.0.5: ganesha is not running'

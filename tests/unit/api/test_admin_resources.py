@@ -124,3 +124,29 @@ def test_pools_scheduler_timeout_503(client, monkeypatch):
     monkeypatch.setattr(scheduler_stats, '_rpc', Timeout())
     assert_fault(client.get('/v2/scheduler-stats/pools', status=503), 503,
                  'serviceUnavailable')
+
+
+def test_a_share_service_down_says_why(client, db):
+    from manila_repl.db import services as services_db
+    from manila_repl import service
+
+    class Manager:
+        healthy = True
+        down_reason = None
+
+    manager = Manager()
+    svc = service.Service(manager, binary='manila-repl-share', topic='t',
+                          server='node@bt1', availability_zone='az1')
+    services_db.heartbeat('node@bt1', 'manila-repl-share', 't', 'az1')
+    manager.healthy = False
+    manager.down_reason = 'the host key of 10.0.0.5 does not match'
+    svc._report_state()
+    shown = client.get('/v2/services').json['services']
+    assert [(s['state'], s['state_reason']) for s in shown] == [
+        ('down', 'the host key of 10.0.0.5 does not match')]
+    # Back: the next heartbeat clears it.
+    manager.healthy = True
+    svc._report_state()
+    shown = client.get('/v2/services').json['services']
+    assert [s['state'] for s in shown] == ['up']
+    assert 'state_reason' not in shown[0]

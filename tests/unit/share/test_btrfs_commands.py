@@ -8,29 +8,28 @@ import pytest
 from manila_repl import exception
 from manila_repl.share.drivers.btrfs import commands
 from manila_repl.share.drivers.btrfs import store
+from manila_repl.share.drivers import ssh
 
 ID = '0b7c4c3e-8a0e-4d5e-9f3e-2f1d6c5b4a39'
 
 
-def test_local_commands_are_argument_lists():
-    runner = commands.Runner()
-    assert commands.send_argv(runner, '/m/.repl/a/s') == [
+def remote(host='storage2', user='manila', **kwargs):
+    return commands.Runner(ssh.Transport('b2', host, user=user,
+                                         known_hosts='/kh/b2', **kwargs))
+
+
+def test_commands_are_argument_lists_local_and_quoted_over_ssh():
+    assert commands.Runner().wrap(commands.send_words('/m/.repl/a/s')) == [
         'btrfs', '-q', 'send', '/m/.repl/a/s']
-    assert commands.send_argv(runner, '/m/s2', parent='/m/s1') == [
+    assert commands.send_words('/m/s2', parent='/m/s1') == [
         'btrfs', '-q', 'send', '-p', '/m/s1', '/m/s2']
-    assert commands.receive_argv(runner, '/m/.repl/b') == [
-        'btrfs', '-q', 'receive', '/m/.repl/b']
-
-
-def test_ssh_wraps_and_quotes_every_word():
-    runner = commands.Runner('storage2', 'manila', connect_timeout=7)
-    assert commands.receive_argv(runner, '/srv/my pool/.repl/b') == [
-        'ssh', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=7',
+    argv = remote(connect_timeout=7).wrap(
+        commands.receive_words('/srv/my pool/.repl/b'))
+    assert argv[0] == 'ssh' and 'ConnectTimeout=7' in argv
+    assert argv[argv.index('--') - 1:] == [
         'manila@storage2', '--', 'btrfs', '-q', 'receive',
         "'/srv/my pool/.repl/b'"]
-    assert commands.Runner('h').wrap(['true'])[5:] == ['h', '--', 'true']
-    assert commands.Runner('h').wrap(["a;rm -rf /"])[-1] == \
-        "'a;rm -rf /'"
+    assert remote().wrap(["a;rm -rf /"])[-1] == "'a;rm -rf /'"
 
 
 def test_execute_surfaces_stderr():
@@ -48,10 +47,17 @@ def test_execute_surfaces_stderr():
 def test_ssh_connection_failure_is_unreachable(monkeypatch):
     def fake_run(argv, **kwargs):
         assert argv[0] == 'ssh'
-        return subprocess.CompletedProcess(argv, 255, '', 'no route')
+        return subprocess.CompletedProcess(argv, 255, b'',
+                                           b'ssh: connect to host far port '
+                                           b'22: No route to host')
     monkeypatch.setattr(subprocess, 'run', fake_run)
-    with pytest.raises(exception.ShareBackendUnreachable, match='no route'):
-        commands.Runner('far').execute('btrfs', 'version')
+    seen = []
+    runner = commands.Runner(ssh.Transport('far', 'far'),
+                             on_unreachable=seen.append)
+    with pytest.raises(exception.ShareBackendUnreachable,
+                       match='far does not answer: .*No route to host'):
+        runner.execute('btrfs', 'version')
+    assert len(seen) == 1
 
 
 def py(code):
@@ -131,21 +137,32 @@ def test_remote_store_operations_are_commands(monkeypatch):
     calls = []
 
     def fake_run(argv, **kwargs):
-        calls.append(argv)
+        words = argv[argv.index('--') + 1:]
+        calls.append(words)
         stdout = {'findmnt': 'btrfs\n', 'stat': 'symbolic link\n',
                   'find': '%s@2\n%s@10\njunk\n' % (ID, ID)}
         return subprocess.CompletedProcess(
-            argv, 0, stdout.get(argv[7], ''), '')
+            argv, 0, stdout.get(words[0], '').encode(), b'')
     monkeypatch.setattr(subprocess, 'run', fake_run)
-    s = store.Store('b', '/m', commands.Runner('h2', 'u'))
+    s = store.Store('b', '/m', remote('h2', 'u'))
     assert s.reachable()
     assert s.kind(s.share_path(ID)) == 'link'
     assert s.snapshots(ID) == [ID + '@2', ID + '@10']
     s.replace_symlink(s.share_path(ID), s.link_target(ID, ID + '@10'))
-    assert calls[0][:7] == ['ssh', '-o', 'BatchMode=yes', '-o',
-                            'ConnectTimeout=5', 'u@h2', '--']
-    assert calls[0][7:] == ['findmnt', '-n', '-o', 'FSTYPE',
-                            '--mountpoint', '/m']
-    assert calls[-2][7:10] == ['ln', '-sfn', '../.repl/%s/%s@10' % (ID, ID)]
-    assert calls[-1][7:] == ['mv', '-T', '/m/shares/%s.link' % ID,
-                             '/m/shares/' + ID]
+    assert calls[0] == ['findmnt', '-n', '-o', 'FSTYPE', '--mountpoint',
+                        '/m']
+    # ln -sfn to a temporary name, then a rename over the link: one
+    # command.
+    assert calls[-1][:2] == ['sh', '-c'] and calls[-1][3:] == [
+        'sh', '../.repl/%s/%s@10' % (ID, ID), '/m/shares/' + ID,
+        '/m/shares/%s.link' % ID]
+
+
+def test_a_store_known_down_fails_at_once(monkeypatch):
+    monkeypatch.setattr(subprocess, 'run', lambda *a, **k: pytest.fail(
+        'no command may run'))
+    s = store.Store('b', '/m', remote(), down='no route to host')
+    assert not s.reachable()
+    with pytest.raises(exception.ShareBackendUnreachable,
+                       match='no route to host'):
+        s.require()

@@ -38,6 +38,8 @@ def drivers(loops):
             overrides.set('replication_domain', 'd1', group=name)
             overrides.set('btrfs_mount_point', loops[name].mount_point,
                           group=name)
+            # NFS exports are tested on real hosts (functional tests).
+            overrides.set('btrfs_nfs_server', 'none', group=name)
         made = {}
         for name in NAMES:
             made[name] = manager.load_driver(name)
@@ -266,8 +268,9 @@ def test_three_replicas_prune_keeps_what_each_needs(drivers, loops):
     # An unreachable sibling: nothing is pruned meanwhile.
     loops['bt3'].unmount()
     try:
-        drivers['bt1'].update_replica_status(share.view('bt2'))
-        drivers['bt1'].update_replica_status(share.view('bt2'))
+        for data in (b'v2a', b'v2b'):
+            write(a_root, {'f': data})
+            drivers['bt1'].update_replica_status(share.view('bt2'))
         assert len(snapshots(loops, 'bt1', a.id)) == 5
     finally:
         loops['bt3'].mount()
@@ -282,7 +285,7 @@ def test_three_replicas_prune_keeps_what_each_needs(drivers, loops):
     share.apply(drivers['bt3'].set_active_replica(share.view('bt3')))
     r3_root = path(loops, 'bt3', share.rows['bt3']['id'])
     with open(os.path.join(r3_root, 'f'), 'rb') as f:
-        assert f.read() == b'v2'
+        assert f.read() == b'v2b'
     write(r3_root, {'f': b'v3'})
     for backend in ('bt1', 'bt2'):
         drivers['bt3'].remove_replica(share.view(backend))
@@ -290,6 +293,30 @@ def test_three_replicas_prune_keeps_what_each_needs(drivers, loops):
     for backend in NAMES:
         assert os.listdir(os.path.join(loops[backend].mount_point,
                                        '.repl')) == []
+
+
+def test_a_sync_without_changes_sends_nothing(drivers, loops):
+    share = Share([('bt1', 'active'), ('bt2', 'out_of_sync')])
+    a, r = share.view('bt1'), share.view('bt2')
+    drivers['bt1'].create_share(a)
+    a_root = path(loops, 'bt1', a.id)
+    write(a_root, {'f': b'one'})
+    first = drivers['bt1'].add_replica(a, r)['last_sync_at']
+    held = snapshots(loops, 'bt2', r.id)
+    update = drivers['bt1'].update_replica_status(share.view('bt2'))
+    # Up to date as of now, without a new snapshot.
+    assert update['replica_state'] == 'in_sync'
+    assert update['last_sync_at'] > first
+    assert snapshots(loops, 'bt2', r.id) == held
+    # A write not yet committed by btrfs is still seen as a change.
+    with open(os.path.join(a_root, 'f'), 'wb') as f:
+        f.write(b'two')
+    drivers['bt1'].update_replica_status(share.view('bt2'))
+    assert snapshots(loops, 'bt2', r.id) != held
+    assert btrfs_loop.tree_digest(path(loops, 'bt2', r.id)) == \
+        btrfs_loop.tree_digest(a_root)
+    drivers['bt1'].remove_replica(share.view('bt2'))
+    drivers['bt1'].delete_share(share.view('bt1'))
 
 
 def test_broken_chain_is_repaired_by_a_full_send(drivers, loops):

@@ -77,7 +77,7 @@ class TerseDriver(fake.FakeShareDriver):
 
     answer = 'new-only'
 
-    def set_active_replica(self, share_instance):
+    def set_active_replica(self, share_instance, access_rules=None):
         updates = super().set_active_replica(share_instance)
         if self.answer is None:
             return None
@@ -210,7 +210,7 @@ def test_promote_recorded_once(drivers, rows, share):
     real = drivers['az2']
 
     class Raced(fake.FakeShareDriver):
-        def set_active_replica(self, share_instance):
+        def set_active_replica(self, share_instance, access_rules=None):
             replication.promote_replica(real, share_instance.id)
             return [{'id': share['active'],
                      'replica_state': c.REPLICA_STATE_ERROR}]
@@ -228,7 +228,7 @@ def test_promote_keeps_the_drivers_reason(drivers, rows, share):
     real = drivers['az2']
 
     class Explains(fake.FakeShareDriver):
-        def set_active_replica(self, share_instance):
+        def set_active_replica(self, share_instance, access_rules=None):
             updates = super().set_active_replica(share_instance)
             for update in updates:
                 if update['id'] == share['active']:

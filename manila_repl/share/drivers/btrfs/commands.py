@@ -1,18 +1,19 @@
 """Commands on a btrfs backend, local or over ssh, and the send|receive pipe.
 
 Every command is an argument list, never a shell string run locally. For a
-backend on another host the argument list is wrapped as ``ssh -o
-BatchMode=yes [-l user] host -- <quoted words>``: ssh hands the remote
-shell one command line, so each word is quoted with ``shlex.quote``.
+backend on another host it runs over ssh (ssh.py: a shared connection per
+host, host keys checked, bounded waits; each word quoted for the remote
+shell).
 
-The pipe runs ``btrfs send`` and ``btrfs receive`` as two processes, the
-stream going from one to the other through an OS pipe: Python never reads
-it. The stderr of both goes to temporary files (a full stderr pipe would
+A transfer between two remote hosts runs ``btrfs send | ssh <target>
+btrfs receive`` on the source host (host to host). Otherwise the pipe runs
+``btrfs send`` and ``btrfs receive`` here as two processes, the stream
+going from one to the other through an OS pipe: Python never reads it.
+The stderr of both goes to temporary files (a full stderr pipe would
 block a process) and is surfaced in the error message. Every child dies
 with the manager that started it (children.py).
 """
 import os
-import shlex
 import subprocess
 import tempfile
 
@@ -20,6 +21,7 @@ from oslo_log import log as logging
 
 from manila_repl import exception
 from manila_repl.share.drivers import children
+from manila_repl.share.drivers import ssh
 
 LOG = logging.getLogger(__name__)
 
@@ -37,63 +39,60 @@ class CommandError(exception.ShareDriverError):
 
 
 class Runner:
-    """Runs commands on the host of one backend.
+    """Runs commands on the host of one backend, through its transport:
+    ``ssh.Local`` (this host) or ``ssh.Transport`` (over ssh, one shared
+    connection, host key checked, bounded waits).
 
-    :param ssh_host: None for this host; else the host to ssh to.
-    :param ssh_user: the remote user (ssh's default when None).
-    :param connect_timeout: seconds ssh waits for the connection.
+    :param on_unreachable: called with the ShareBackendUnreachable raised
+        when the host does not answer (the driver remembers it).
     """
 
-    def __init__(self, ssh_host=None, ssh_user=None, connect_timeout=5):
-        self.ssh_host = ssh_host
-        self.ssh_user = ssh_user
-        self.connect_timeout = connect_timeout
+    def __init__(self, transport=None, on_unreachable=None):
+        self.transport = transport or ssh.Local('local')
+        self.on_unreachable = on_unreachable
 
     @property
     def remote(self):
-        return bool(self.ssh_host)
-
-    def __repr__(self):
-        return 'Runner(%s)' % (self.destination if self.remote else 'local')
+        return self.transport.remote
 
     @property
-    def destination(self):
-        if self.ssh_user:
-            return '%s@%s' % (self.ssh_user, self.ssh_host)
-        return self.ssh_host
+    def ssh_host(self):
+        return self.transport.host if self.remote else None
+
+    def __repr__(self):
+        return 'Runner(%r)' % (self.transport,)
 
     def wrap(self, argv):
         """The argument list that runs ``argv`` on the backend's host."""
-        argv = [str(a) for a in argv]
-        if not self.remote:
-            return argv
-        return ['ssh', '-o', 'BatchMode=yes',
-                '-o', 'ConnectTimeout=%d' % self.connect_timeout,
-                self.destination, '--'] + [shlex.quote(a) for a in argv]
+        return self.transport.argv([str(a) for a in argv])
 
-    def execute(self, *argv, check=True, timeout=None):
+    def _unreachable(self, error):
+        if self.on_unreachable is not None:
+            self.on_unreachable(error)
+        return error
+
+    def run(self, argv, input=None, timeout=None):
+        """The transport's Result (exit status, stdout, stderr: text)."""
+        try:
+            return self.transport.run([str(a) for a in argv], input=input,
+                                      timeout=timeout,
+                                      popen_kwargs=children.popen_kwargs())
+        except exception.ShareBackendUnreachable as e:
+            raise self._unreachable(e)
+
+    def execute(self, *argv, check=True, timeout=None, input=None):
         """Run ``argv``; returns its stdout (text).
 
+        :param timeout: seconds; default: the transport's command timeout
+            (none on this host); 0: none.
         :raises: CommandError (stderr in the message) on a non-zero exit
-            when ``check``; ``ShareBackendUnreachable`` when ssh itself
-            cannot connect (exit 255).
+            when ``check``; ``ShareBackendUnreachable`` when the host does
+            not answer (ssh could not connect, log in or verify it).
         """
-        full = self.wrap(argv)
-        try:
-            result = subprocess.run(full, stdin=subprocess.DEVNULL,
-                                    capture_output=True, text=True,
-                                    timeout=timeout,
-                                    **children.popen_kwargs())
-        except subprocess.TimeoutExpired as e:
-            raise CommandError(full, 'timeout', 'timed out after %ss' %
-                               e.timeout)
-        except OSError as e:
-            raise CommandError(full, 'not run', str(e))
-        if result.returncode == 255 and self.remote:
-            raise exception.ShareBackendUnreachable(
-                backend=self.ssh_host, reason=result.stderr.strip())
+        result = self.run(argv, input=input, timeout=timeout)
         if check and result.returncode != 0:
-            raise CommandError(full, result.returncode, result.stderr)
+            raise CommandError(self.wrap(argv), result.returncode,
+                               result.stderr)
         return result.stdout
 
     def start(self, *argv):
@@ -119,8 +118,7 @@ class Runner:
             code = proc.wait()
             stderr = _read(err)
         if code == 255 and self.remote:
-            raise exception.ShareBackendUnreachable(
-                backend=self.ssh_host, reason=stderr)
+            raise self._unreachable(self.transport.unreachable(stderr))
         if code != 0:
             raise CommandError(full, code, stderr)
 
@@ -172,15 +170,51 @@ def pipe(send_argv, receive_argv):
                            receive_code or send_code, '; '.join(errors))
 
 
-def send_argv(runner, snapshot, parent=None):
+def send_words(snapshot, parent=None):
     argv = ['btrfs', '-q', 'send']
     if parent:
         argv += ['-p', parent]
-    return runner.wrap(argv + [snapshot])
+    return argv + [snapshot]
 
 
-def receive_argv(runner, directory):
-    return runner.wrap(['btrfs', '-q', 'receive', directory])
+def receive_words(directory):
+    return ['btrfs', '-q', 'receive', directory]
+
+
+def transfer(source, send, target, receive):
+    """``send | receive``, ``send`` on the source runner's host,
+    ``receive`` on the target's (argument lists, not wrapped).
+
+    When both hosts are remote the pipe runs ON the source host, its
+    consumer an ssh from there to the target host (or the receive itself
+    when both backends share a host): the stream goes host to host, never
+    through this one. Otherwise the two processes run here (each wrapped
+    for its host) with an OS pipe between them.
+
+    :raises: CommandError naming the side that failed, with its stderr;
+        ShareBackendUnreachable when the source host does not answer.
+    """
+    src, dst = source.transport, target.transport
+    if not (src.remote and dst.remote):
+        pipe(source.wrap(send), target.wrap(receive))
+        return
+    same_host = (src.host, src.port, src.user) == (dst.host, dst.port,
+                                                   dst.user)
+    consumer = receive if same_host else dst.peer_argv(receive, src)
+    result = source.run(['bash', '-c', ssh.host_pipe_script(send, consumer)],
+                        timeout=0)
+    if result.returncode == 0:
+        return
+    if result.returncode == 4:
+        raise CommandError(
+            ['ssh', dst.host], 'from %s' % src.host,
+            '%s could not log in to %s over ssh (its key: '
+            'ssh_peer_private_key_file, its known_hosts: '
+            'ssh_peer_known_hosts_file of backend %s): %s' % (
+                src.host, dst.host, source.transport.name,
+                result.stderr.strip()))
+    raise CommandError(send + ['|'] + consumer, result.returncode,
+                       result.stderr)
 
 
 def mounted_btrfs(mount_point, mountinfo='/proc/self/mountinfo'):

@@ -1,14 +1,14 @@
 """messages: user messages (why an asynchronous operation failed).
 
-Revision ID: 0005_messages
-Revises: 0004
+Revision ID: 0006_messages
+Revises: 0005
 Create Date: 2026-12-03
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0005_messages'
-down_revision = '0004'
+revision = '0006_messages'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
