@@ -10,6 +10,7 @@ from manila_repl.conf import backend
 from manila_repl.conf import coordination
 from manila_repl.conf import database
 from manila_repl.conf import default
+from manila_repl.conf import message
 from manila_repl.conf import metrics
 from manila_repl.conf import quota
 from manila_repl.conf import scheduler
@@ -23,6 +24,7 @@ database.register_opts(CONF)
 scheduler.register_opts(CONF)
 share.register_opts(CONF)
 quota.register_opts(CONF)
+message.register_opts(CONF)
 coordination.register_opts(CONF)
 metrics.register_opts(CONF)
 

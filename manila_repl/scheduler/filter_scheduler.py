@@ -29,12 +29,13 @@ class FilterScheduler:
     def select(self, spec):
         """The best pool for ``spec``.
 
-        :raises: NoValidHost, saying which filter emptied the list.
+        :raises: NoValidHost, saying which filter emptied the list (also
+            as ``kwargs['last_filter']``).
         """
         pools = self.host_manager.pools()
         if not pools:
             raise exception.NoValidHost(
-                reason='No backend has reported its pools.')
+                reason='No backend has reported its pools.', not_ready=True)
         # An operator's "service disable": no new share or replica there.
         disabled = self.host_manager.disabled_backends()
         if disabled:
@@ -53,7 +54,8 @@ class FilterScheduler:
             pools = [p for p in pools if ext.obj.host_passes(p, spec)]
             if not pools:
                 raise exception.NoValidHost(
-                    reason='No pool passed the %s.' % ext.name)
+                    reason='No pool passed the %s.' % ext.name,
+                    last_filter=ext.name)
         return self._best(pools, spec)
 
     def passing(self, pools, spec):

@@ -8,6 +8,7 @@ from oslo_log import log as logging
 
 from manila_repl import constants as c
 from manila_repl.db import retry
+from manila_repl import messages
 from manila_repl import notifications
 from manila_repl.share import instance_db
 from manila_repl.share import snapshots
@@ -28,11 +29,16 @@ def create_share_instance(driver, instance_id):
                   driver.create_share_from_snapshot(view, source)) or {}
     except Exception as e:
         LOG.exception('Creating share instance %s failed', instance_id)
-        instance_db.record(instance_id, c.STATUS_CREATING,
-                           status=c.STATUS_ERROR,
-                           status_message='Share creation failed: %s' % e)
-        notifications.share_event(driver, 'share.create.error', instance,
-                                  error=e, status=c.STATUS_ERROR)
+        if instance_db.record(instance_id, c.STATUS_CREATING,
+                              status=c.STATUS_ERROR,
+                              status_message='Share creation failed: %s' % e):
+            messages.instance(instance_id, messages.Action.CREATE,
+                              messages.Detail.DRIVER_FAILED_CREATING_FROM_SNAP
+                              if instance.share.snapshot_id else
+                              messages.Detail.DRIVER_FAILED_CREATE)
+            notifications.share_event(driver, 'share.create.error',
+                                      instance, error=e,
+                                      status=c.STATUS_ERROR)
         return
 
     def created(s):
@@ -58,13 +64,15 @@ def delete_share_instance(driver, instance_id, force=False):
     except Exception as e:
         if not force:
             LOG.exception('Deleting share instance %s failed', instance_id)
-            instance_db.record(instance_id, c.STATUS_DELETING,
-                               status=c.STATUS_ERROR_DELETING,
-                               status_message='Share deletion failed: %s'
-                                              % e)
-            notifications.share_event(driver, 'share.delete.error',
-                                      instance, error=e,
-                                      status=c.STATUS_ERROR_DELETING)
+            if instance_db.record(instance_id, c.STATUS_DELETING,
+                                  status=c.STATUS_ERROR_DELETING,
+                                  status_message='Share deletion failed: %s'
+                                                 % e):
+                messages.instance(instance_id, messages.Action.DELETE,
+                                  messages.Detail.DRIVER_FAILED_DELETE)
+                notifications.share_event(driver, 'share.delete.error',
+                                          instance, error=e,
+                                          status=c.STATUS_ERROR_DELETING)
             return
         LOG.warning('Force-deleting instance %s despite: %s',
                     instance_id, e)

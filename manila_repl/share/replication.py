@@ -17,6 +17,7 @@ from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import retry
 from manila_repl.db import session
+from manila_repl import messages
 from manila_repl import notifications
 from manila_repl.share import access
 from manila_repl.share import instance_db
@@ -41,12 +42,18 @@ def add_replica(driver, replica_id):
         update = driver.add_replica(active, view) or {}
     except Exception as e:
         LOG.exception('Adding replica %s failed', replica_id)
-        instance_db.record(replica_id, c.STATUS_CREATING,
-                           status=c.STATUS_ERROR,
-                           replica_state=c.REPLICA_STATE_ERROR,
-                           status_message='Replica creation failed: %s' % e)
-        notifications.share_event(driver, 'share_replica.create.error',
-                                  replica, error=e, status=c.STATUS_ERROR)
+        if instance_db.record(replica_id, c.STATUS_CREATING,
+                              status=c.STATUS_ERROR,
+                              replica_state=c.REPLICA_STATE_ERROR,
+                              status_message='Replica creation failed: %s'
+                                             % e):
+            messages.replica(replica_id, messages.Action.CREATE,
+                             messages.Detail.NO_ACTIVE_REPLICA
+                             if active is None else
+                             messages.Detail.DRIVER_FAILED_ADD_REPLICA)
+            notifications.share_event(driver, 'share_replica.create.error',
+                                      replica, error=e,
+                                      status=c.STATUS_ERROR)
         return
     state = update.get('replica_state') or c.REPLICA_STATE_OUT_OF_SYNC
     if state == c.REPLICA_STATE_ACTIVE and \
@@ -105,13 +112,15 @@ def delete_replica(driver, replica_id, force=False):
     except Exception as e:
         if not force:
             LOG.exception('Removing replica %s failed', replica_id)
-            instance_db.record(replica_id, c.STATUS_DELETING,
-                               status=c.STATUS_ERROR_DELETING,
-                               status_message='Replica deletion failed: %s'
-                                              % e)
-            notifications.share_event(
-                driver, 'share_replica.delete.error', replica, error=e,
-                status=c.STATUS_ERROR_DELETING)
+            if instance_db.record(replica_id, c.STATUS_DELETING,
+                                  status=c.STATUS_ERROR_DELETING,
+                                  status_message='Replica deletion failed: '
+                                                 '%s' % e):
+                messages.replica(replica_id, messages.Action.DELETE,
+                                 messages.Detail.DRIVER_FAILED_DELETE_REPLICA)
+                notifications.share_event(
+                    driver, 'share_replica.delete.error', replica, error=e,
+                    status=c.STATUS_ERROR_DELETING)
             return
         LOG.warning('Force-deleting replica %s despite: %s', replica_id, e)
     instance_db.remove(replica_id)
@@ -148,13 +157,15 @@ def _finish_promote(share_id, replica_id, updates, replication_type):
     """Apply the driver's answer in ONE transaction: at no instant do two
     replicas read active (readable and dr types). Only while the share
     still waits for this promote: a retry after a lost commit answer, or a
-    redo by the sweep, finds it done and changes nothing."""
+    redo by the sweep, finds it done and changes nothing. Each replica it
+    puts in error gets a user message."""
     by_id = {u['id']: u for u in updates if u.get('id')}
 
     def finish(s):
+        unreachable = []
         if not _release_guard(s, share_id, replica_id):
             LOG.info('Promote of replica %s recorded already', replica_id)
-            return
+            return unreachable
         now = timeutils.utcnow()
         instances = s.scalars(sa.select(Instance).where(
             Instance.share_id == share_id)).all()
@@ -172,6 +183,8 @@ def _finish_promote(share_id, replica_id, updates, replication_type):
             elif state == c.REPLICA_STATE_ERROR:
                 instance.status_message = _error_message(instance, update,
                                                          replica_id)
+                if instance.replica_state != c.REPLICA_STATE_ERROR:
+                    unreachable.append(instance.id)
             if state:
                 instance.replica_state = state
             if instance.status == c.STATUS_REPLICATION_CHANGE:
@@ -180,7 +193,10 @@ def _finish_promote(share_id, replica_id, updates, replication_type):
             if 'export_locations' in update:
                 instance_db.set_export_locations(
                     s, instance.id, update['export_locations'])
-    retry.transaction(finish)
+        return unreachable
+    for instance_id in retry.transaction(finish):
+        messages.replica(instance_id, messages.Action.PROMOTE,
+                         messages.Detail.REPLICA_UNREACHABLE_AT_PROMOTE)
 
 
 def _fail_promote(share_id, replica_id, message, active_messages=None):
@@ -228,10 +244,12 @@ def promote_replica(driver, replica_id):
             view, access_rules=access.promote_rules(share.id)) or []
     except Exception as e:
         LOG.exception('Promoting replica %s failed', replica_id)
-        _fail_promote(share.id, replica_id, 'Promotion failed: %s' % e)
-        notifications.share_event(driver, 'share_replica.promote.error',
-                                  replica, error=e,
-                                  replica_state=c.REPLICA_STATE_ERROR)
+        if _fail_promote(share.id, replica_id, 'Promotion failed: %s' % e):
+            messages.replica(replica_id, messages.Action.PROMOTE,
+                             messages.Detail.DRIVER_FAILED_PROMOTE)
+            notifications.share_event(
+                driver, 'share_replica.promote.error', replica, error=e,
+                replica_state=c.REPLICA_STATE_ERROR)
         return
     _finish_promote(share.id, replica_id, updates, share.replication_type)
     notifications.share_event(driver, 'share_replica.promote.end', replica,
@@ -276,6 +294,8 @@ def abandon_promote(driver, replica_id, message):
     if not _fail_promote(share.id, replica_id, message, active_messages):
         return False
     LOG.warning('Share %s: %s', share.id, message)
+    messages.replica(replica_id, messages.Action.PROMOTE,
+                     messages.Detail.BACKEND_DOWN)
     # The promote may have turned the active's export read-only: its
     # rules are applied again at their levels (never fails this).
     access.apply_again(driver, share.id)
@@ -320,12 +340,18 @@ def update_replica(driver, replica_id):
         message = 'Replica update failed: %s' % e
     else:
         message = None
+    saved = False
     if update:
         with session.transaction() as s:
-            if save_status(s, replica_id, update):
+            saved = save_status(s, replica_id, update)
+            if saved:
                 s.execute(sa.update(Instance)
                           .where(Instance.id == replica_id)
                           .values(status_message=message))
+    if saved and update['replica_state'] == c.REPLICA_STATE_ERROR:
+        # The resync asked for failed.
+        messages.replica(replica_id, messages.Action.UPDATE,
+                         messages.Detail.REPLICA_ERROR)
     if update and update.get('replica_state') in (
             c.REPLICA_STATE_IN_SYNC, c.REPLICA_STATE_OUT_OF_SYNC):
         # A re-seeded replica (a returning old active) serves its rules
