@@ -15,10 +15,12 @@ from manila_repl import constants as c
 from manila_repl.conf import CONF
 from manila_repl import context as ctx_mod
 from manila_repl.db import models
+from manila_repl.db import services as services_db
 from manila_repl.db import session
 from manila_repl.db import snapshot_source
 from manila_repl import exception
 from manila_repl import messages
+from manila_repl import notifications
 from manila_repl.scheduler import filter_scheduler
 from manila_repl.scheduler import host_state
 from manila_repl.scheduler.request_spec import RequestSpec
@@ -55,6 +57,7 @@ def _fail(instance_id, message, detail, is_replica=False):
     if failed:
         messages.instance(instance_id, messages.Action.ALLOCATE_HOST, detail,
                           is_replica=is_replica)
+        notifications.placement_failed(instance_id, message)
 
 
 def _place(instance_id, pool):
@@ -74,7 +77,9 @@ class SchedulerManager:
     target = messaging.Target(version='1.0')
 
     def __init__(self):
-        self.host_manager = host_state.HostManager()
+        self.host_manager = host_state.HostManager(
+            disabled_backends=lambda: services_db.disabled_hosts(
+                c.BINARY_SHARE))
         self.scheduler = filter_scheduler.FilterScheduler(self.host_manager)
         self.share_rpcapi = share_rpcapi.ShareAPI()
 

@@ -23,6 +23,7 @@ from manila_repl.db import models
 from manila_repl.db import session
 from manila_repl import messages
 from manila_repl.share import access
+from manila_repl.share import replica_metrics
 from manila_repl.share import snapshots
 from manila_repl.share import views
 
@@ -85,6 +86,7 @@ def _update_one(driver, view):
     except Exception as e:
         LOG.warning('update_replica_status of replica %s failed: %s',
                     view.id, e)
+        replica_metrics.failed(view)
         return {'replica_state': c.REPLICA_STATE_ERROR,
                 'message': 'Replica update failed: %s' % e}
     if not update or update.get('replica_state') not in (
@@ -193,6 +195,7 @@ def run_cycle(driver, backend, batch_size):
                 s.connection().execute(_SAVE, params)
             updated += len(params)
             _record_transitions(rows, params)
+            replica_metrics.saved(driver, rows, params, now)
         if len({row['share_id'] for row in rows}) < batch_size:
             break
     return updated, batches

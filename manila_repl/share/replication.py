@@ -18,6 +18,7 @@ from manila_repl.db import models
 from manila_repl.db import retry
 from manila_repl.db import session
 from manila_repl import messages
+from manila_repl import notifications
 from manila_repl.share import access
 from manila_repl.share import instance_db
 from manila_repl.share import snapshots
@@ -34,6 +35,7 @@ def add_replica(driver, replica_id):
         LOG.info('Replica %s is not waiting to be added', replica_id)
         return
     active = view.active_replica
+    notifications.share_event(driver, 'share_replica.create.start', replica)
     try:
         if active is None:
             raise RuntimeError('the share has no active replica')
@@ -49,6 +51,9 @@ def add_replica(driver, replica_id):
                              messages.Detail.NO_ACTIVE_REPLICA
                              if active is None else
                              messages.Detail.DRIVER_FAILED_ADD_REPLICA)
+            notifications.share_event(driver, 'share_replica.create.error',
+                                      replica, error=e,
+                                      status=c.STATUS_ERROR)
         return
     state = update.get('replica_state') or c.REPLICA_STATE_OUT_OF_SYNC
     if state == c.REPLICA_STATE_ACTIVE and \
@@ -67,6 +72,9 @@ def add_replica(driver, replica_id):
     if retry.transaction(added):
         # The new replica gets every rule (never fails the add).
         access.after_replica_added(driver, replica.share_id, replica_id)
+        notifications.share_event(driver, 'share_replica.create.end',
+                                  replica, status=c.STATUS_AVAILABLE,
+                                  replica_state=state)
     _sync_snapshots(driver, replica_id)
 
 
@@ -95,6 +103,7 @@ def delete_replica(driver, replica_id, force=False):
     if replica is None or replica.status != c.STATUS_DELETING:
         LOG.info('Replica %s is not being deleted', replica_id)
         return
+    notifications.share_event(driver, 'share_replica.delete.start', replica)
     # Its snapshot instances first (rows go with the replica's, by
     # cascade); one already gone is no error.
     snapshots.delete_replica_snapshots(driver, view)
@@ -109,9 +118,14 @@ def delete_replica(driver, replica_id, force=False):
                                                  '%s' % e):
                 messages.replica(replica_id, messages.Action.DELETE,
                                  messages.Detail.DRIVER_FAILED_DELETE_REPLICA)
+                notifications.share_event(
+                    driver, 'share_replica.delete.error', replica, error=e,
+                    status=c.STATUS_ERROR_DELETING)
             return
         LOG.warning('Force-deleting replica %s despite: %s', replica_id, e)
     instance_db.remove(replica_id)
+    notifications.share_event(driver, 'share_replica.delete.end', replica,
+                              status='deleted')
 
 
 def _error_message(instance, update, new_id):
@@ -222,6 +236,7 @@ def promote_replica(driver, replica_id):
             share.task_instance_id != replica_id:
         LOG.info('No promotion of replica %s is pending', replica_id)
         return
+    notifications.share_event(driver, 'share_replica.promote.start', replica)
     try:
         # Manila's promote_replica gets the rules too: the new active must
         # serve them, at their own levels, when the promote reports done.
@@ -232,8 +247,14 @@ def promote_replica(driver, replica_id):
         if _fail_promote(share.id, replica_id, 'Promotion failed: %s' % e):
             messages.replica(replica_id, messages.Action.PROMOTE,
                              messages.Detail.DRIVER_FAILED_PROMOTE)
+            notifications.share_event(
+                driver, 'share_replica.promote.error', replica, error=e,
+                replica_state=c.REPLICA_STATE_ERROR)
         return
     _finish_promote(share.id, replica_id, updates, share.replication_type)
+    notifications.share_event(driver, 'share_replica.promote.end', replica,
+                              replica_state=c.REPLICA_STATE_ACTIVE,
+                              status=c.STATUS_AVAILABLE)
     # Levels follow the active replica (never fails the promote).
     access.after_promote(driver, share.id)
 
@@ -278,6 +299,9 @@ def abandon_promote(driver, replica_id, message):
     # The promote may have turned the active's export read-only: its
     # rules are applied again at their levels (never fails this).
     access.apply_again(driver, share.id)
+    notifications.share_event(driver, 'share_replica.promote.error',
+                              replica, error=message,
+                              replica_state=c.REPLICA_STATE_ERROR)
     return True
 
 
