@@ -30,6 +30,10 @@ REPLICA_STATES = (REPLICA_STATE_ACTIVE, REPLICA_STATE_IN_SYNC,
                   REPLICA_STATE_OUT_OF_SYNC, REPLICA_STATE_ERROR)
 
 REPLICATION_TYPES = ('readable', 'writable', 'dr')
+#: The replication types a share may have today: no driver serves
+#: ``writable`` (several active copies kept consistent) yet, so the API
+#: refuses a share of a writable type (400) until one does.
+SERVED_REPLICATION_TYPES = ('readable', 'dr')
 
 #: shares.task_state while a promote runs.
 TASK_REPLICATION_CHANGE = 'replication_change'

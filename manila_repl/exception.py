@@ -48,6 +48,10 @@ class ShareReplicaNotFound(NotFound):
     message = 'Share replica %(replica_id)s could not be found.'
 
 
+class MessageNotFound(NotFound):
+    message = 'Message %(message_id)s could not be found.'
+
+
 class ShareInstanceNotFound(NotFound):
     message = 'Share instance %(instance_id)s could not be found.'
 

@@ -10,6 +10,7 @@ import oslo_messaging as messaging
 
 from manila_repl.conf import CONF
 from manila_repl import context as ctx_mod
+from manila_repl import metrics
 
 SCHEDULER_TOPIC = 'manila-repl-scheduler'
 SHARE_TOPIC = 'manila-repl-share'
@@ -54,9 +55,45 @@ def get_server(target, endpoints):
 
 
 def get_client(target, version_cap=None):
-    return messaging.get_rpc_client(get_transport(), target,
-                                    version_cap=version_cap,
-                                    serializer=ContextSerializer())
+    client = messaging.get_rpc_client(get_transport(), target,
+                                      version_cap=version_cap,
+                                      serializer=ContextSerializer())
+    if metrics.get() is None:
+        return client
+    return CountingClient(client, target.topic)
+
+
+class CountingClient:
+    """An RPC client whose failed casts and calls are counted (metrics.py)
+    by topic and method: timeouts apart from other errors."""
+
+    def __init__(self, client, topic, cctxt=None):
+        self._client = client
+        self._topic = topic
+        self._cctxt = cctxt if cctxt is not None else client
+
+    def prepare(self, **kwargs):
+        return CountingClient(self._client, self._topic,
+                              self._cctxt.prepare(**kwargs))
+
+    def can_send_version(self, version):
+        return self._cctxt.can_send_version(version)
+
+    def _counted(self, send, method, ctxt, kwargs):
+        try:
+            return send(ctxt, method, **kwargs)
+        except messaging.MessagingTimeout:
+            metrics.rpc_failed(self._topic, method, timed_out=True)
+            raise
+        except Exception:
+            metrics.rpc_failed(self._topic, method, timed_out=False)
+            raise
+
+    def cast(self, ctxt, method, **kwargs):
+        return self._counted(self._cctxt.cast, method, ctxt, kwargs)
+
+    def call(self, ctxt, method, **kwargs):
+        return self._counted(self._cctxt.call, method, ctxt, kwargs)
 
 
 def set_defaults(transport_url):

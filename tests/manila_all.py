@@ -45,6 +45,8 @@ class ManilaAll:
             'debug = true',
             'log_file = %s' % self.log_file,
             'report_interval = 2',
+            '[metrics]',
+            'enabled = false',
             '[api]',
             'auth_strategy = keystone',
             'bind_port = %d' % self.port,

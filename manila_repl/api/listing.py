@@ -10,6 +10,7 @@ resources.
 """
 import ast
 
+from oslo_utils import timeutils
 import pecan
 
 from manila_repl.api import input_checks, microversion, validation
@@ -43,6 +44,16 @@ def _pairs(name, value):
             reason="%s must be a dictionary such as {'key': 'value'}, not "
                    "%r" % (name, value))
     return {str(k): v for k, v in parsed.items()}
+
+
+def _time(name, value):
+    """An ISO 8601 time (``created_since``), as naive UTC."""
+    try:
+        return timeutils.normalize_time(timeutils.parse_isotime(value))
+    except (ValueError, OverflowError):
+        raise exception.InvalidInput(
+            reason='Invalid value specified for the query key: %s (an ISO '
+                   '8601 time such as 2026-12-03T10:00:00Z)' % name)
 
 
 def _share_type(name, value):
@@ -91,10 +102,20 @@ SNAPSHOT_FILTERS = {
 REPLICA_FILTERS = {
     'share_id': ('2.11', 'share_id', _text),
 }
+MESSAGE_FILTERS = {
+    **{key: ('2.37', key, _text) for key in (
+        'resource_type', 'resource_id', 'action_id', 'detail_id',
+        'message_level', 'request_id', 'project_id')},
+    'created_since': ('2.52', 'created_since', _time),
+    'created_before': ('2.52', 'created_before', _time),
+}
 #: The microversion from which ``with_count`` adds ``count`` to a list.
 WITH_COUNT = {'shares': '2.42', 'snapshots': '2.79'}
 _TABLES = {'shares': SHARE_FILTERS, 'snapshots': SNAPSHOT_FILTERS,
-           'replicas': REPLICA_FILTERS}
+           'replicas': REPLICA_FILTERS, 'messages': MESSAGE_FILTERS}
+#: Resources whose administrators see every project's without asking
+#: (``all_tenants``), as in Manila.
+_ADMIN_SEES_ALL = ('replicas', 'messages')
 
 
 def _filters(table, params, version):
@@ -123,7 +144,7 @@ def _wide(ctx, params):
 
 def from_request(ctx, resource, params=None):
     """The Listing a list request of ``resource`` (``shares``,
-    ``snapshots`` or ``replicas``) asks for."""
+    ``snapshots``, ``replicas`` or ``messages``) asks for."""
     params = pecan.request.GET if params is None else params
     version = microversion.current()
     limit, offset = validation.limit_offset(params)
@@ -132,7 +153,7 @@ def from_request(ctx, resource, params=None):
         limit=limit, offset=offset,
         sort_key=params.get('sort_key') or None,
         sort_dir=params.get('sort_dir') or None)
-    if resource == 'replicas':
+    if resource in _ADMIN_SEES_ALL:
         # As share_api.get_replica: administrators see every project's.
         request.project_id = None if ctx.is_admin else ctx.project_id
         return request

@@ -18,10 +18,16 @@ REQUEST_ID_HEADERS = ('x-openstack-request-id', 'x-compute-request-id')
 
 #: Paths answered without authentication: the version documents.
 _PUBLIC_PATH = re.compile(r'^/(v2/?)?$')
+#: Answered without authentication unless credentials come with it (an
+#: administrator's get the detailed answer).
+HEALTHCHECK_PATH = '/healthcheck'
 
 
 def is_public(environ):
-    return bool(_PUBLIC_PATH.match(environ.get('PATH_INFO') or '/'))
+    path = environ.get('PATH_INFO') or '/'
+    if path == HEALTHCHECK_PATH:
+        return not environ.get('HTTP_X_AUTH_TOKEN')
+    return bool(_PUBLIC_PATH.match(path))
 
 
 def is_root(environ):
@@ -58,22 +64,28 @@ class RequestLog:
         self.app = app
 
     def __call__(self, environ, start_response):
-        started = time.monotonic()
-        seen = {}
-
-        def _start_response(status, headers, exc_info=None):
-            seen['status'] = status.split(' ', 1)[0]
-            return start_response(status, headers, exc_info)
-
-        try:
-            return self.app(environ, _start_response)
-        finally:
+        def finished(status, seconds):
             ctx = environ.get(CONTEXT_KEY) or ctx_mod.RequestContext(
                 request_id=environ.get(REQUEST_ID_KEY), overwrite=False)
             LOG.info('%s %s status: %s time: %.3f',
                      environ.get('REQUEST_METHOD'), _uri(environ),
-                     seen.get('status', '-'), time.monotonic() - started,
-                     context=ctx)
+                     status or '-', seconds, context=ctx)
+        return call_observed(self.app, environ, start_response, finished)
+
+
+def call_observed(app, environ, start_response, finished):
+    """Call ``app``, then ``finished(status code or None, seconds)``."""
+    started = time.monotonic()
+    seen = {}
+
+    def _start_response(status, headers, exc_info=None):
+        seen['status'] = status.split(' ', 1)[0]
+        return start_response(status, headers, exc_info)
+
+    try:
+        return app(environ, _start_response)
+    finally:
+        finished(seen.get('status'), time.monotonic() - started)
 
 
 def _uri(environ, limit=300):

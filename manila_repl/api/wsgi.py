@@ -4,27 +4,13 @@
 
 Configuration files: MANILA_REPL_CONFIG_FILES (comma separated) or
 MANILA_REPL_CONFIG_FILE, else /etc/manila-repl/manila-repl.conf when it
-exists.
+exists (wsgi_config.py). For the metrics of every worker, see
+gunicorn_conf.py.
 """
-import os
-
 from oslo_log import log as logging
 
+from manila_repl.api import wsgi_config
 from manila_repl.conf import CONF
-
-DEFAULT_CONFIG_FILE = '/etc/manila-repl/manila-repl.conf'
-
-
-def _config_files():
-    files = os.environ.get('MANILA_REPL_CONFIG_FILES')
-    if files:
-        return [f.strip() for f in files.split(',') if f.strip()]
-    single = os.environ.get('MANILA_REPL_CONFIG_FILE')
-    if single:
-        return [single]
-    if os.path.exists(DEFAULT_CONFIG_FILE):
-        return [DEFAULT_CONFIG_FILE]
-    return []
 
 
 def init_application():
@@ -43,11 +29,11 @@ def init_application():
     if common is not None:
         # Parses no command line: gunicorn's and uwsgi's are not ours.
         common.prepare(['manila-repl-api'], 'manila-repl-api',
-                       default_config_files=_config_files())
+                       default_config_files=wsgi_config.config_files())
     else:
         logging.register_options(CONF)
         CONF([], project='manila-repl',
-             default_config_files=_config_files())
+             default_config_files=wsgi_config.config_files())
         logging.setup(CONF, 'manila-repl-api')
     from manila_repl.api import app
     return app.setup_app(CONF)

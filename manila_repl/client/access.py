@@ -57,7 +57,9 @@ class CreateAccess(show.ShowOne):
                 lambda r: r.get('state') == 'active',
                 lambda r: wait.failure(r, ('error',), key='state'),
                 'access rule %s' % rule['id'], timeout=args.timeout,
-                interval=self.app.options.poll_interval)
+                interval=self.app.options.poll_interval,
+                explain=lambda r: wait.newest_message(self.app,
+                                                      share['id']))
         return common.show(rule)
 
 
@@ -98,4 +100,6 @@ class DeleteAccess(command.Command):
                 lambda r: False,
                 lambda r: wait.failure(r, ('error',), key='state'),
                 'access rule %s' % args.access_id, timeout=args.timeout,
-                interval=self.app.options.poll_interval, gone_is_done=True)
+                interval=self.app.options.poll_interval, gone_is_done=True,
+                explain=lambda r: wait.newest_message(self.app,
+                                                      share['id']))

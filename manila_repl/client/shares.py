@@ -166,10 +166,11 @@ class _Resize(command.Command):
                 self.app, args, fetch(session, share['id']),
                 'share %s' % share['id'], errors=self.errors)
             if final and final.get('size') != args.new_size:
-                raise wait.WaitError(
+                raise wait.WaitError(wait.explained(
                     'share %s: the %s to %d GiB was refused; it is still '
                     '%s GiB' % (share['id'], self.action, args.new_size,
-                                final.get('size')))
+                                final.get('size')),
+                    wait.newest_message(self.app, share['id'])))
 
 
 class ExtendShare(_Resize):

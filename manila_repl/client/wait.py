@@ -8,6 +8,7 @@ import sys
 import time
 
 from manila_repl.client import http
+from manila_repl.client import messages
 
 DEFAULT_INTERVAL = 0.5
 DEFAULT_TIMEOUT = 300.0
@@ -59,7 +60,7 @@ class Progress:
 
 def wait_for(fetch, describe, done, failed, what, timeout=DEFAULT_TIMEOUT,
              interval=DEFAULT_INTERVAL, gone_is_done=False, progress=None,
-             clock=time.monotonic, sleep=time.sleep):
+             clock=time.monotonic, sleep=time.sleep, explain=None):
     """Poll ``fetch()`` until ``done(resource)``; returns the resource.
 
     :param describe: resource -> the state to show, e.g.
@@ -68,6 +69,8 @@ def wait_for(fetch, describe, done, failed, what, timeout=DEFAULT_TIMEOUT,
         status and the service's message).
     :param gone_is_done: a 404 ends the wait successfully (deletes);
         ``fetch`` raising :class:`http.NotFound` then returns None.
+    :param explain: resource -> the service's user message about why it
+        failed (``explained``), or None.
     :raises WaitError: on an error state or a timeout.
     """
     progress = progress or Progress(what)
@@ -85,7 +88,8 @@ def wait_for(fetch, describe, done, failed, what, timeout=DEFAULT_TIMEOUT,
             progress.show(describe(resource), elapsed)
             error = failed(resource)
             if error:
-                raise WaitError('%s: %s' % (what, error))
+                raise WaitError(explained('%s: %s' % (what, error),
+                                          explain and explain(resource)))
             if done(resource):
                 return resource
             if elapsed + interval > timeout:
@@ -95,6 +99,17 @@ def wait_for(fetch, describe, done, failed, what, timeout=DEFAULT_TIMEOUT,
             sleep(interval)
     finally:
         progress.end()
+
+
+def explained(error, user_message):
+    """One line: the error, then the service's user message about it."""
+    return '%s -- %s' % (error, user_message) if user_message else error
+
+
+def newest_message(app, resource_id):
+    """What ``explain`` answers for ``resource_id``: the newest user
+    message about it (GET /v2/messages), or None."""
+    return messages.newest(app.session, resource_id)
 
 
 def _describe_status(resource):
@@ -122,4 +137,5 @@ def until_status(app, args, fetch, what, target='available',
         done or (lambda r: r.get('status') == target),
         failed or (lambda r: failure(r, errors)),
         what, timeout=args.timeout, interval=app.options.poll_interval,
-        gone_is_done=gone_is_done)
+        gone_is_done=gone_is_done,
+        explain=lambda r: newest_message(app, r.get('id')))

@@ -37,6 +37,8 @@ def set_embedded_defaults(conf):
     conf.set_default('enabled_share_backends', list(DEMO_BACKENDS),
                      group='share')
     conf.set_default('replica_status_interval', 30, group='share')
+    # Every service's metrics on one endpoint: 127.0.0.1:9786/metrics.
+    conf.set_default('enabled', True, group='metrics')
     for name in DEMO_BACKENDS:
         backend_config(conf, name)
         conf.set_default('share_driver', DEMO_DRIVER, group=name)
@@ -112,6 +114,7 @@ def main(argv=None):
         server = bind_api(CONF, api_app.setup_app(CONF))
     except CannotStart as e:
         sys.exit('%s: %s.' % (PROG, e))
+    metrics_url = common.serve_metrics(PROG)
     common.setup_logging(PROG)
     log = logging.getLogger('manila_repl.all')
 
@@ -138,6 +141,9 @@ def main(argv=None):
                   % (PROG, url, CONF.state_path,
                      'SQLite' if not CONF.database.connection
                      else 'from config'), flush=True)
+            if metrics_url:
+                print('%s: Prometheus metrics of every service on %s.' %
+                      (PROG, metrics_url), flush=True)
             print('%s: stop it with Ctrl-C or `kill %d`.' %
                   (PROG, os.getpid()), flush=True)
             log.info('API listening on %s', url)

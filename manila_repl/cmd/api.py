@@ -41,6 +41,7 @@ def main(argv=None):
     common.prepare(argv, 'manila-repl-api')
     common.check_auth_strategy(CONF, 'manila-repl-api')
     server = make_server(CONF, api_app.setup_app(CONF))
+    common.serve_metrics('manila-repl-api')
     url = serve_in_thread(server)
     logging.getLogger(__name__).info('API listening on %s/', url)
     stopping = threading.Event()

@@ -5,6 +5,8 @@ import sys
 from oslo_log import log as logging
 
 from manila_repl.conf import CONF
+from manila_repl import metrics
+from manila_repl import notifications
 from manila_repl import rpc
 from manila_repl import version
 
@@ -28,6 +30,7 @@ def parse(argv, prog, cli_opts=(), default_config_files=None,
     if cli_opts:
         CONF.register_cli_opts(cli_opts)
     rpc.set_defaults(transport_url or 'rabbit://guest:guest@127.0.0.1:5672/')
+    notifications.register_opts(CONF)
     if default_config_files is None:
         import os
         default_config_files = [f for f in DEFAULT_CONFIG_FILES
@@ -35,6 +38,7 @@ def parse(argv, prog, cli_opts=(), default_config_files=None,
     CONF(argv[1:] if argv is not None else sys.argv[1:], project='manila-repl',
          prog=prog, version=version.VERSION,
          default_config_files=default_config_files)
+    metrics.setup(CONF)
 
 
 def setup_logging(prog):
@@ -44,6 +48,20 @@ def setup_logging(prog):
     from manila_repl import cmd
     logging.getLogger(prog).info('%s %s. %s', prog, version.VERSION,
                                  cmd.concurrency_report())
+
+
+def serve_metrics(prog):
+    """Serve this process's metrics when [metrics]/enabled; a port that
+    cannot be bound ends the process with one line saying why.
+
+    :returns: the metrics URL, or None.
+    """
+    try:
+        url = metrics.serve(CONF)
+    except OSError as e:
+        sys.exit('%s: cannot listen on %s:%d ([metrics]/port): %s.' % (
+            prog, CONF.metrics.host, CONF.metrics.port, e.strerror or e))
+    return url
 
 
 def check_auth_strategy(conf, prog):

@@ -15,6 +15,7 @@ def main(argv=None):
     from manila_repl import service
 
     common.prepare(argv, 'manila-repl-scheduler')
+    common.serve_metrics('manila-repl-scheduler')
     launcher = os_service.Launcher(CONF, restart_method='mutate')
     launcher.launch_service(service.Service(
         manager.SchedulerManager(), binary='manila-repl-scheduler',

@@ -33,6 +33,7 @@ def main(argv=None):
     if not services:
         sys.exit('manila-repl-share: no backend enabled; set '
                  '[share]/enabled_share_backends')
+    common.serve_metrics('manila-repl-share')
     launcher = os_service.Launcher(CONF, restart_method='mutate')
     for svc in services:
         launcher.launch_service(svc)

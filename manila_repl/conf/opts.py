@@ -4,6 +4,9 @@ from manila_repl.conf import backend
 from manila_repl.conf import coordination
 from manila_repl.conf import database
 from manila_repl.conf import default
+from manila_repl.conf import message
+from manila_repl.conf import metrics
+from manila_repl.conf import middleware
 from manila_repl.conf import quota
 from manila_repl.conf import scheduler
 from manila_repl.conf import share
@@ -17,7 +20,7 @@ def list_opts():
 
     result = []
     for module in (default, api, database, scheduler, share, quota,
-                   coordination, backend):
+                   message, coordination, metrics, middleware, backend):
         for group, group_opts in module.list_opts().items():
             result.append((group, group_opts))
     return result

@@ -14,6 +14,7 @@ import dataclasses
 import sqlalchemy as sa
 
 from manila_repl import constants as c
+from manila_repl.db import messages as messages_db
 from manila_repl.db import models
 from manila_repl.db import session
 from manila_repl import exception
@@ -322,7 +323,52 @@ def replicas(listing):
 
 
 def filter_names(resource):
-    """The filters ``shares``, ``snapshots`` or ``replicas`` apply."""
+    """The filters ``shares``, ``snapshots``, ``replicas`` or
+    ``messages`` apply."""
     return set({'shares': _SHARES, 'snapshots': _SNAPSHOTS,
-                'replicas': _REPLICAS}[resource].filters)
+                'replicas': _REPLICAS,
+                'messages': _MESSAGES}[resource].filters)
 
+
+
+# -- user messages ------------------------------------------------------------
+
+Message = models.Message
+
+
+def _upper(column):
+    """Types and levels are stored upper case; ``share`` matches SHARE."""
+    return lambda value: column == value.upper()
+
+
+_MESSAGES = _Resource(
+    filters={
+        'resource_type': _upper(Message.resource_type),
+        'resource_id': _equal(Message.resource_id),
+        'action_id': _equal(Message.action_id),
+        'detail_id': _equal(Message.detail_id),
+        'message_level': _upper(Message.message_level),
+        'request_id': _equal(Message.request_id),
+        'project_id': _equal(Message.project_id),
+        'created_since': lambda value: Message.created_at >= value,
+        'created_before': lambda value: Message.created_at <= value,
+    },
+    sort_keys={
+        'id': Message.id, 'project_id': Message.project_id,
+        'request_id': Message.request_id,
+        'resource_type': Message.resource_type,
+        'resource_id': Message.resource_id, 'action_id': Message.action_id,
+        'detail_id': Message.detail_id,
+        'message_level': Message.message_level,
+        'expires_at': Message.expires_at,
+    },
+    project_column=Message.project_id, created_at=Message.created_at,
+    id_column=Message.id)
+
+
+def messages(listing, now):
+    """Unexpired message rows, newest first unless sorted otherwise."""
+    query = messages_db.visible(sa.select(Message), None, now)
+    query, _none = _select(query, _MESSAGES, listing)
+    with session.reader() as r:
+        return r.scalars(query).all()

@@ -276,3 +276,27 @@ class QuotaProject(TimestampMixin, Base):
     __tablename__ = 'quota_projects'
 
     project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+
+
+class Message(TimestampMixin, Base):
+    """A user message: why an asynchronous operation of a project failed
+    (Manila's user messages, 2.37+). Its text comes from ``action_id`` and
+    ``detail_id`` (manila_repl/message_fields.py); the row goes when it
+    expires (``expires_at``, purged by the scheduler) or is deleted."""
+    __tablename__ = 'messages'
+    __table_args__ = (
+        Index('ix_messages_project_id', 'project_id', 'created_at'),
+        Index('ix_messages_resource_id', 'resource_id'),
+        Index('ix_messages_expires_at', 'expires_at'),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True,
+                                    default=_uuid)
+    project_id: Mapped[str] = mapped_column(String(255))
+    request_id: Mapped[str | None] = mapped_column(String(255))
+    resource_type: Mapped[str] = mapped_column(String(255))
+    resource_id: Mapped[str | None] = mapped_column(String(36))
+    action_id: Mapped[str] = mapped_column(String(10))
+    detail_id: Mapped[str] = mapped_column(String(10))
+    message_level: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTime)

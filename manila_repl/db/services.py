@@ -43,3 +43,61 @@ def last_heartbeats(binary):
             sa.func.coalesce(Service.updated_at, Service.created_at))
             .where(Service.binary == binary)).all()
     return dict(rows)
+
+
+def all_services():
+    """Every service row, by binary and host."""
+    with session.reader() as r:
+        return r.scalars(sa.select(Service).order_by(
+            Service.binary, Service.host)).all()
+
+
+def find(host, binary):
+    with session.reader() as r:
+        return r.scalar(sa.select(Service).where(Service.host == host,
+                                                 Service.binary == binary))
+
+
+def set_disabled(host, binary, disabled):
+    """Disable or enable ``binary`` on ``host``.
+
+    :returns: True when such a service exists.
+    """
+    with session.transaction() as s:
+        done = s.execute(sa.update(Service)
+                         .where(Service.host == host,
+                                Service.binary == binary)
+                         .values(disabled=disabled))
+        return done.rowcount == 1
+
+
+def disabled_hosts(binary):
+    """Hosts whose ``binary`` service an operator disabled."""
+    with session.reader() as r:
+        return set(r.scalars(sa.select(Service.host).where(
+            Service.binary == binary, Service.disabled.is_(True))))
+
+
+def remove_silent(horizon, keep=()):
+    """Delete the services last heard from before ``horizon``, but those
+    in ``keep`` ((binary, host) pairs).
+
+    :returns: [(binary, host)] removed.
+    """
+    last = sa.func.coalesce(Service.updated_at, Service.created_at)
+    keep = set(keep)
+    with session.transaction() as s:
+        rows = s.execute(sa.select(Service.id, Service.binary, Service.host)
+                         .where(last < horizon)).all()
+        gone = [row for row in rows if (row.binary, row.host) not in keep]
+        if gone:
+            s.execute(sa.delete(Service).where(
+                Service.id.in_([row.id for row in gone])))
+        return [(row.binary, row.host) for row in gone]
+
+
+def hosts(binary):
+    """Hosts that have a ``binary`` service row, up or down."""
+    with session.reader() as r:
+        return set(r.scalars(sa.select(Service.host).where(
+            Service.binary == binary)))

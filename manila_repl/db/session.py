@@ -153,3 +153,9 @@ def reader():
     get_engine()
     with _read_sessionmaker() as session:
         yield session
+
+
+def ping():
+    """``SELECT 1``: raises when the database cannot be reached."""
+    with reader() as r:
+        r.execute(sa.text('SELECT 1'))

@@ -16,6 +16,7 @@ from manila_repl import exception
 from manila_repl.policies import (
     availability_zones,
     base,
+    messages,
     quota_sets,
     scheduler_stats,
     services,
@@ -32,6 +33,7 @@ _MODULES = (base, shares, share_types, share_replicas, share_instances,
             share_access_rules)
 _MODULES += (share_snapshots,)
 _MODULES += (quota_sets,)
+_MODULES += (messages,)
 
 _lock = threading.Lock()
 _enforcer = None

@@ -29,23 +29,33 @@ class FilterScheduler:
     def select(self, spec):
         """The best pool for ``spec``.
 
-        :raises: NoValidHost, saying which filter emptied the list.
+        :raises: NoValidHost, saying which filter emptied the list (also
+            as ``kwargs['last_filter']``).
         """
         pools = self.host_manager.pools()
         if not pools:
             raise exception.NoValidHost(
-                reason='No backend has reported its pools.')
+                reason='No backend has reported its pools.', not_ready=True)
+        # An operator's "service disable": no new share or replica there.
+        disabled = self.host_manager.disabled_backends()
+        if disabled:
+            pools = [p for p in pools if p.backend not in disabled]
+            if not pools:
+                raise exception.NoValidHost(
+                    reason='Every backend that reports pools is disabled.')
         if spec.only_host:
             pools = [p for p in pools
                      if spec.only_host in (p.host, p.backend)]
             if not pools:
                 raise exception.NoValidHost(
-                    reason='Host %s is unknown or down.' % spec.only_host)
+                    reason='Host %s is unknown, down or disabled.' %
+                    spec.only_host)
         for ext in self.filters:
             pools = [p for p in pools if ext.obj.host_passes(p, spec)]
             if not pools:
                 raise exception.NoValidHost(
-                    reason='No pool passed the %s.' % ext.name)
+                    reason='No pool passed the %s.' % ext.name,
+                    last_filter=ext.name)
         return self._best(pools, spec)
 
     def passing(self, pools, spec):

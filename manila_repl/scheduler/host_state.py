@@ -51,11 +51,20 @@ def _iso(ts):
 
 
 class HostManager:
-    """Pools by backend, replaced whole on each report."""
+    """Pools by backend, replaced whole on each report.
 
-    def __init__(self):
+    :param disabled_backends: a callable answering the backends an
+        operator disabled (``manila-repl-manage service disable``), asked
+        at each placement; None: none are.
+    """
+
+    def __init__(self, disabled_backends=None):
         self._lock = threading.Lock()
         self._backends = {}
+        self._disabled = disabled_backends or frozenset
+
+    def disabled_backends(self):
+        return self._disabled()
 
     def update(self, backend, capabilities):
         now = time.time()

@@ -12,11 +12,15 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from manila_repl import constants as c
+from manila_repl.conf import CONF
 from manila_repl import context as ctx_mod
 from manila_repl.db import models
+from manila_repl.db import services as services_db
 from manila_repl.db import session
 from manila_repl.db import snapshot_source
 from manila_repl import exception
+from manila_repl import messages
+from manila_repl import notifications
 from manila_repl.scheduler import filter_scheduler
 from manila_repl.scheduler import host_state
 from manila_repl.scheduler.request_spec import RequestSpec
@@ -50,19 +54,25 @@ def _load(instance_id, r=None):
             share_types.extra_specs_of(r, share.share_type_id))
 
 
-def _fail(instance_id, message):
-    """Placement failed: error/error, with a message the user can see."""
+def _fail(instance_id, message, detail, is_replica=False):
+    """Placement failed: error/error, with a message the user can see
+    (the instance's status message, and a user message once it failed)."""
     LOG.warning('Instance %s: %s', instance_id, message)
     with session.transaction() as s:
-        s.execute(sa.update(Instance)
-                  .where(Instance.id == instance_id,
-                         Instance.status == c.STATUS_CREATING)
-                  .values(status=c.STATUS_ERROR,
-                          replica_state=sa.case(
-                              (Instance.replica_state.is_(None), None),
-                              else_=c.REPLICA_STATE_ERROR),
-                          status_message=message,
-                          updated_at=timeutils.utcnow()))
+        failed = s.execute(
+            sa.update(Instance)
+            .where(Instance.id == instance_id,
+                   Instance.status == c.STATUS_CREATING)
+            .values(status=c.STATUS_ERROR,
+                    replica_state=sa.case(
+                        (Instance.replica_state.is_(None), None),
+                        else_=c.REPLICA_STATE_ERROR),
+                    status_message=message,
+                    updated_at=timeutils.utcnow())).rowcount
+    if failed:
+        messages.instance(instance_id, messages.Action.ALLOCATE_HOST, detail,
+                          is_replica=is_replica)
+        notifications.placement_failed(instance_id, message)
 
 
 def _place(instance_id, pool):
@@ -82,7 +92,9 @@ class SchedulerManager:
     target = messaging.Target(version='1.0')
 
     def __init__(self):
-        self.host_manager = host_state.HostManager()
+        self.host_manager = host_state.HostManager(
+            disabled_backends=lambda: services_db.disabled_hosts(
+                c.BINARY_SHARE))
         self.scheduler = filter_scheduler.FilterScheduler(self.host_manager)
         self.share_rpcapi = share_rpcapi.ShareAPI()
 
@@ -97,7 +109,14 @@ class SchedulerManager:
 
     def periodic_tasks(self):
         # First sweep once the managers' reports have had time to arrive.
-        return [(self.place_forgotten, UNPLACED_GRACE, 10)]
+        return [(self.place_forgotten, UNPLACED_GRACE, 10),
+                (self.purge_expired_messages,
+                 CONF.message.message_reap_interval, None)]
+
+    def purge_expired_messages(self):
+        """Delete expired user messages (every scheduler does; the
+        DELETE is idempotent)."""
+        messages.purge_expired()
 
     def place_forgotten(self):
         """Place instances still waiting for a scheduler after a grace
@@ -154,12 +173,13 @@ class SchedulerManager:
         if share.snapshot_id and (source is None or not source.host):
             _fail(instance_id, 'No valid host was found. Snapshot %s has no '
                                'copy on the active replica of its share.' %
-                  share.snapshot_id)
+                  share.snapshot_id,
+                  messages.Detail.FILTER_CREATE_FROM_SNAPSHOT)
             return
         try:
             pool = self.scheduler.select(spec)
         except exception.NoValidHost as e:
-            _fail(instance_id, e.msg)
+            _fail(instance_id, e.msg, messages.no_valid_host_detail(e))
             return
         if _place(instance_id, pool):
             self.share_rpcapi.create_share_instance(context, pool.host,
@@ -174,7 +194,8 @@ class SchedulerManager:
         active = next((i for i in instances
                        if i.replica_state == c.REPLICA_STATE_ACTIVE), None)
         if active is None or not active.host:
-            _fail(replica_id, 'The share has no active replica.')
+            _fail(replica_id, 'The share has no active replica.',
+                  messages.Detail.NO_ACTIVE_REPLICA, is_replica=True)
             return
         # A backend pin would put every replica on the active's backend.
         extra_specs.pop('share_backend_name', None)
@@ -196,12 +217,15 @@ class SchedulerManager:
         if active_pool is None:
             _fail(replica_id, 'No valid host was found. The backend of the '
                               'active replica (%s) is not reporting; it may '
-                              'be down.' % active_backend)
+                              'be down.' % active_backend,
+                  messages.Detail.ACTIVE_REPLICA_BACKEND_DOWN,
+                  is_replica=True)
             return
         try:
             pool = self.scheduler.select(spec)
         except exception.NoValidHost as e:
-            _fail(replica_id, e.msg)
+            _fail(replica_id, e.msg, messages.no_valid_host_detail(e),
+                  is_replica=True)
             return
         if _place(replica_id, pool):
             self.share_rpcapi.add_replica(context, active.host, replica_id)

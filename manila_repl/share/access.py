@@ -24,6 +24,7 @@ from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import retry
 from manila_repl.db import session
+from manila_repl import messages
 from manila_repl.share import instance_db
 
 LOG = logging.getLogger(__name__)
@@ -128,15 +129,18 @@ def _load(share_id):
 
 
 def _set(s, instance_id, access_ids, from_states, state, reason=None):
-    """``reason``: why the rule is in error there (kept with the state)."""
+    """``reason``: why the rule is in error there (kept with the state).
+
+    :returns: how many maps changed.
+    """
     if not access_ids:
-        return
-    s.execute(sa.update(Map)
-              .where(Map.share_instance_id == instance_id,
-                     Map.access_id.in_(access_ids),
-                     Map.state.in_(from_states))
-              .values(state=state, state_reason=reason,
-                      updated_at=timeutils.utcnow()))
+        return 0
+    return s.execute(sa.update(Map)
+                     .where(Map.share_instance_id == instance_id,
+                            Map.access_id.in_(access_ids),
+                            Map.state.in_(from_states))
+                     .values(state=state, state_reason=reason,
+                             updated_at=timeutils.utcnow())).rowcount
 
 
 def _drop_denied(s, instance_id, access_ids, share_id):
@@ -166,9 +170,13 @@ def _broken_instance(view, maps, share_id):
     retry.transaction(settle)
 
 
-def _apply_instance(driver, view, maps, rules, share_id):
+def _apply_instance(driver, view, maps, rules, share_id, failures):
+    """Apply one instance's rules; True when the driver answered. Adds to
+    ``failures`` the user message detail when rules that were not in
+    error before turn ``error`` (rules failing again say nothing more)."""
     # Rules in error are applied again: the driver gets every rule the
     # instance must allow, never a subset that would drop them.
+    was_error = {a for a, st in maps.items() if st == ERROR}
     apply_ids = [a for a, st in maps.items()
                  if st in (QUEUED_TO_APPLY, ERROR)]
     deny_ids = [a for a, st in maps.items() if st == QUEUED_TO_DENY]
@@ -183,11 +191,13 @@ def _apply_instance(driver, view, maps, rules, share_id):
     present_ids = [a for a, st in maps.items() if st in PRESENT]
     denied_ids = [a for a, st in maps.items() if st in DENIED]
     reason = None
+    detail = messages.Detail.DRIVER_FAILED_ACCESS
     try:
         answer = driver.update_access(view, present) or {}
     except NotImplementedError:
         LOG.error('Access rules of instance %s: %s', view.id, NOT_SUPPORTED)
         answer, reason = None, NOT_SUPPORTED
+        detail = messages.Detail.UNSUPPORTED_CLIENT_ACCESS
     except Exception as e:
         LOG.exception('Updating the access rules of instance %s failed',
                       view.id)
@@ -202,13 +212,18 @@ def _apply_instance(driver, view, maps, rules, share_id):
         if answer is None:
             # Every rule of the instance reads error, denied ones too: the
             # driver may still allow them.
-            _set(s, view.id, present_ids + denied_ids,
-                 (APPLYING, ACTIVE, DENYING), ERROR, reason)
+            failed = present_ids + denied_ids
+            if _set(s, view.id, failed, (APPLYING, ACTIVE, DENYING), ERROR,
+                    reason) and set(failed) - was_error:
+                failures.add(detail)
             return False
         errors = [a for a in present_ids if answer.get(a) == ERROR]
         fine = [a for a in present_ids if a not in errors]
-        _set(s, view.id, errors, (APPLYING, ACTIVE), ERROR,
-             'the backend does not support this rule')
+        if _set(s, view.id, errors, (APPLYING, ACTIVE), ERROR,
+                'the backend does not support this rule') and \
+                set(errors) - was_error:
+            # The driver refused those rules (type, level or client).
+            failures.add(messages.Detail.UNSUPPORTED_CLIENT_ACCESS)
         _set(s, view.id, fine, (APPLYING,), ACTIVE)
         _drop_denied(s, view.id, denied_ids, share_id)
         return True
@@ -237,6 +252,7 @@ def update_access(driver, share_id, instance_ids=None):
             v for v in instance_views if v.id in instance_ids or
             set(maps.get(v.id, {}).values()) & set(PENDING + (ERROR,))]
     done = {}
+    failures = set()
     for view in instance_views:
         instance_maps = maps.get(view.id, {})
         try:
@@ -244,10 +260,13 @@ def update_access(driver, share_id, instance_ids=None):
                 _broken_instance(view, instance_maps, share_id)
             elif view.status == c.STATUS_AVAILABLE and view.host:
                 done[view.id] = _apply_instance(driver, view, instance_maps,
-                                                rules, share_id)
+                                                rules, share_id, failures)
         except Exception:
             LOG.exception('Access rules of instance %s not updated', view.id)
             done[view.id] = False
+    # One message per kind of failure of this update, not per replica.
+    for detail in sorted(failures):
+        messages.share(share_id, messages.Action.UPDATE_ACCESS_RULES, detail)
     return done
 
 
@@ -271,15 +290,17 @@ def promote_rules(share_id):
 def fail_pending(share_id):
     """Every rule of the share still being applied or denied reads
     ``error``, without the driver: the manager that owns them is down
-    (dead_owners.py). A failed deny can be asked again."""
+    (dead_owners.py). A failed deny can be asked again.
+
+    :returns: how many maps failed."""
     instances = sa.select(Instance.id).where(Instance.share_id == share_id)
-    retry.transaction(lambda s: s.execute(
+    return retry.transaction(lambda s: s.execute(
         sa.update(Map)
         .where(Map.share_instance_id.in_(instances),
                Map.state.in_(PENDING))
         .values(state=ERROR, updated_at=timeutils.utcnow(),
                 state_reason='the share manager that owned this rule is '
-                             'down')))
+                             'down')).rowcount)
 
 
 def add_instance_maps(instance_id, share_id):

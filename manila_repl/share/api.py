@@ -169,6 +169,14 @@ def record_share(s, context, size, share_proto, share_type, name=None,
     extra_specs = ({e.spec_key: e.spec_value for e in share_type.extra_specs}
                    if share_type else {})
     replication_type = extra_specs.get('replication_type')
+    if replication_type and \
+            replication_type not in c.SERVED_REPLICATION_TYPES:
+        raise exception.InvalidInput(
+            reason='share type %s has replication_type=%s, which no back end '
+                   'of this service serves (they serve %s); use a share type '
+                   'with one of those' % (
+                       share_type.name, replication_type,
+                       ' or '.join(c.SERVED_REPLICATION_TYPES)))
     share = Share(project_id=context.project_id,
                   user_id=context.user_id or context.project_id,
                   display_name=name, display_description=description,

@@ -39,6 +39,7 @@ from oslo_utils import timeutils
 from manila_repl.conf import CONF
 from manila_repl import constants as c
 from manila_repl.db import services as services_db
+from manila_repl import messages
 from manila_repl import service
 from manila_repl.share import access
 from manila_repl.share import instance_db
@@ -52,11 +53,13 @@ LOG = logging.getLogger(__name__)
 
 
 def _record(expected, target, message, **values):
-    instance_db.record(target, expected, status_message=message, **values)
+    return instance_db.record(target, expected, status_message=message,
+                              **values)
 
 
 #: pending_db.Work.flow -> (what the message says is abandoned, the
-#: function failing it without the driver, called with (target, message)).
+#: function failing it without the driver, called with (target, message),
+#: answering whether it failed anything; for a resize, the action).
 FAILS = {
     'create_share_instance': ('Share creation', functools.partial(
         _record, c.STATUS_CREATING, status=c.STATUS_ERROR)),
@@ -77,6 +80,31 @@ FAILS = {
                       lambda target, message: access.fail_pending(target)),
     'resize_share': ('Resize', resize.fail),
 }
+
+
+#: pending_db.Work.flow -> (the user message about the target of work
+#: given up, its action; None: the one the fail function answers).
+USER_MESSAGES = {
+    'create_share_instance': (messages.instance, messages.Action.CREATE),
+    'delete_share_instance': (messages.instance, messages.Action.DELETE),
+    'add_replica': (messages.replica, messages.Action.CREATE),
+    'delete_replica': (messages.replica, messages.Action.DELETE),
+    'create_snapshot': (messages.snapshot, messages.Action.CREATE),
+    'delete_snapshot': (messages.snapshot, messages.Action.DELETE),
+    'update_access': (messages.share, messages.Action.UPDATE_ACCESS_RULES),
+    'resize_share': (messages.share, None),
+}
+
+
+def fail_and_tell(flow, target, message):
+    """Fail ``flow``'s work on ``target`` without the driver; the project
+    gets a user message when that failed anything."""
+    _what, fail = FAILS[flow]
+    result = fail(target, message)
+    if result:
+        record, action = USER_MESSAGES[flow]
+        record(target, action or result, messages.Detail.BACKEND_DOWN)
+    return result
 
 
 def message(what, owner, last_heartbeat):
@@ -136,8 +164,8 @@ def run(driver, backend, heartbeats):
         for work in pending_db.pending_work(owner, older_than=timeout):
             if work.flow not in FAILS:
                 continue
-            what, fail = FAILS[work.flow]
-            if _take(work, owner, what,
-                     functools.partial(fail, work.target)):
+            what, _fail = FAILS[work.flow]
+            if _take(work, owner, what, functools.partial(
+                    fail_and_tell, work.flow, work.target)):
                 taken.append(work)
     return taken

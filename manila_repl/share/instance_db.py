@@ -6,6 +6,7 @@ loads: a flow needs a dozen columns, not the share type, its extra specs
 and every loaded row's identity bookkeeping.
 """
 import dataclasses
+import datetime
 
 from oslo_utils import timeutils
 import sqlalchemy as sa
@@ -25,6 +26,8 @@ ExportLocation = models.ShareExportLocation
 @dataclasses.dataclass(frozen=True)
 class ShareRow:
     id: str
+    project_id: str
+    user_id: str
     size: int
     share_proto: str
     replication_type: str | None
@@ -45,17 +48,20 @@ class InstanceRow:
     status: str
     replica_state: str | None
     status_message: str | None
+    last_sync_at: datetime.datetime | None
+    created_at: datetime.datetime
     share: ShareRow
 
 
-_SHARE_COLUMNS = (Share.id, Share.size, Share.share_proto,
+_SHARE_COLUMNS = (Share.id, Share.project_id, Share.user_id, Share.size,
+                  Share.share_proto,
                   Share.replication_type, Share.task_state,
                   Share.task_instance_id, Share.task_size,
                   Share.share_type_id, Share.snapshot_id)
 _INSTANCE_COLUMNS = (Instance.id, Instance.share_id, Instance.host,
                      Instance.availability_zone, Instance.status,
                      Instance.replica_state, Instance.status_message,
-                     Instance.last_sync_at)
+                     Instance.last_sync_at, Instance.created_at)
 
 
 def share_instances(r, share_id=None, instance_id=None):
@@ -85,7 +91,7 @@ def share_instances(r, share_id=None, instance_id=None):
                     [row[0] for row in rows]))
                 .order_by(ExportLocation.id)):
             paths.setdefault(instance_id, []).append(path)
-    instances = [InstanceRow(*row[:n - 1], share=share) for row in rows]
+    instances = [InstanceRow(*row[:n], share=share) for row in rows]
     share_views = views.from_rows([{
         'id': row.id, 'share_id': share.id, 'host': row.host,
         'availability_zone': row.availability_zone, 'status': row.status,

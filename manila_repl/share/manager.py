@@ -14,6 +14,7 @@ from manila_repl.conf import CONF
 from manila_repl import context as ctx_mod
 from manila_repl import coordination
 from manila_repl import exception
+from manila_repl import metrics
 from manila_repl.scheduler import rpcapi as scheduler_rpcapi
 from manila_repl import service
 from manila_repl.share import access
@@ -22,6 +23,7 @@ from manila_repl.share import drivers
 from manila_repl.share import instance_db
 from manila_repl.share import lifecycle
 from manila_repl.share import recovery
+from manila_repl.share import replica_metrics
 from manila_repl.share import replica_status
 from manila_repl.share import replication
 from manila_repl.share import resize
@@ -49,7 +51,8 @@ class ShareManager:
         self.availability_zone = (
             self.configuration.backend_availability_zone or
             CONF.storage_availability_zone)
-        self.driver = load_driver(backend_name)
+        self.driver = metrics.instrument_driver(load_driver(backend_name),
+                                                self.host)
         self.scheduler_rpcapi = scheduler_rpcapi.SchedulerAPI()
         self.driver_ready = False
         #: Why the backend is down (the services list shows it).
@@ -89,6 +92,7 @@ class ShareManager:
         self.down_reason = reason
 
     def init_host(self):
+        replica_metrics.refresh(self.host)
         if not self._setup_driver():
             return
         # Replicas a previous run saw in error are probed at once.
@@ -114,10 +118,13 @@ class ShareManager:
                  CONF.share.unreachable_probe_interval, None)]
 
     def update_replicas_status(self):
+        # The backend's replicas and lag, also while its driver is down.
+        replica_metrics.refresh(self.host)
         if not self.driver_ready:
             return
-        updated, batches = replica_status.run_cycle(
-            self.driver, self.host, CONF.share.replica_status_batch_size)
+        with metrics.status_cycle(self.host):
+            updated, batches = replica_status.run_cycle(
+                self.driver, self.host, CONF.share.replica_status_batch_size)
         LOG.debug('Replica status cycle of %s: %d replicas in %d batches',
                   self.host, updated, batches)
 

@@ -21,7 +21,9 @@ from manila_repl import constants as c
 from manila_repl import coordination
 from manila_repl.db import models
 from manila_repl.db import session
+from manila_repl import messages
 from manila_repl.share import access
+from manila_repl.share import replica_metrics
 from manila_repl.share import snapshots
 from manila_repl.share import views
 
@@ -88,6 +90,7 @@ def _update_one(driver, view):
     except Exception as e:
         LOG.warning('update_replica_status of replica %s failed: %s',
                     view.id, e)
+        replica_metrics.failed(view)
         return {'replica_state': c.REPLICA_STATE_ERROR,
                 'message': 'Replica update failed: %s' % e}
     if not update or update.get('replica_state') not in (
@@ -143,6 +146,25 @@ def _update_share(driver, share_id, group, now):
     return params
 
 
+def _record_transitions(rows, params):
+    """A user message for each replica this cycle turned ``error``, or
+    ``out_of_sync`` from ``in_sync`` (it fell behind the recovery point):
+    on the change only, so a replica that stays so gets no more."""
+    before = {row['id']: row['replica_state'] for row in rows}
+    for param in params:
+        old, new = before.get(param['b_id']), param['b_state']
+        if new == old:
+            continue
+        if new == c.REPLICA_STATE_ERROR:
+            detail = messages.Detail.REPLICA_ERROR
+        elif new == c.REPLICA_STATE_OUT_OF_SYNC and \
+                old == c.REPLICA_STATE_IN_SYNC:
+            detail = messages.Detail.REPLICA_OUT_OF_SYNC
+        else:
+            continue
+        messages.replica(param['b_id'], messages.Action.UPDATE, detail)
+
+
 def run_cycle(driver, backend, batch_size):
     """One pass over every replica whose active this backend owns.
 
@@ -176,6 +198,8 @@ def run_cycle(driver, backend, batch_size):
             with session.transaction() as s:
                 s.connection().execute(_SAVE, params)
             updated += len(params)
+            _record_transitions(rows, params)
+            replica_metrics.saved(driver, rows, params, now)
         if len({row['share_id'] for row in rows}) < batch_size:
             break
     return updated, batches

@@ -17,6 +17,8 @@ from manila_repl import constants as c
 from manila_repl.db import models
 from manila_repl.db import retry
 from manila_repl.db import session
+from manila_repl import messages
+from manila_repl import notifications
 from manila_repl.share import access
 from manila_repl.share import instance_db
 from manila_repl.share import snapshots
@@ -33,16 +35,25 @@ def add_replica(driver, replica_id):
         LOG.info('Replica %s is not waiting to be added', replica_id)
         return
     active = view.active_replica
+    notifications.share_event(driver, 'share_replica.create.start', replica)
     try:
         if active is None:
             raise RuntimeError('the share has no active replica')
         update = driver.add_replica(active, view) or {}
     except Exception as e:
         LOG.exception('Adding replica %s failed', replica_id)
-        instance_db.record(replica_id, c.STATUS_CREATING,
-                           status=c.STATUS_ERROR,
-                           replica_state=c.REPLICA_STATE_ERROR,
-                           status_message='Replica creation failed: %s' % e)
+        if instance_db.record(replica_id, c.STATUS_CREATING,
+                              status=c.STATUS_ERROR,
+                              replica_state=c.REPLICA_STATE_ERROR,
+                              status_message='Replica creation failed: %s'
+                                             % e):
+            messages.replica(replica_id, messages.Action.CREATE,
+                             messages.Detail.NO_ACTIVE_REPLICA
+                             if active is None else
+                             messages.Detail.DRIVER_FAILED_ADD_REPLICA)
+            notifications.share_event(driver, 'share_replica.create.error',
+                                      replica, error=e,
+                                      status=c.STATUS_ERROR)
         return
     state = update.get('replica_state') or c.REPLICA_STATE_OUT_OF_SYNC
     if state == c.REPLICA_STATE_ACTIVE and \
@@ -61,6 +72,9 @@ def add_replica(driver, replica_id):
     if retry.transaction(added):
         # The new replica gets every rule (never fails the add).
         access.after_replica_added(driver, replica.share_id, replica_id)
+        notifications.share_event(driver, 'share_replica.create.end',
+                                  replica, status=c.STATUS_AVAILABLE,
+                                  replica_state=state)
     _sync_snapshots(driver, replica_id, replica.share_id)
 
 
@@ -91,6 +105,7 @@ def delete_replica(driver, replica_id, force=False):
     if replica is None or replica.status != c.STATUS_DELETING:
         LOG.info('Replica %s is not being deleted', replica_id)
         return
+    notifications.share_event(driver, 'share_replica.delete.start', replica)
     # Its snapshot instances first (rows go with the replica's, by
     # cascade); one already gone is no error.
     snapshots.delete_replica_snapshots(driver, view)
@@ -99,13 +114,20 @@ def delete_replica(driver, replica_id, force=False):
     except Exception as e:
         if not force:
             LOG.exception('Removing replica %s failed', replica_id)
-            instance_db.record(replica_id, c.STATUS_DELETING,
-                               status=c.STATUS_ERROR_DELETING,
-                               status_message='Replica deletion failed: %s'
-                                              % e)
+            if instance_db.record(replica_id, c.STATUS_DELETING,
+                                  status=c.STATUS_ERROR_DELETING,
+                                  status_message='Replica deletion failed: '
+                                                 '%s' % e):
+                messages.replica(replica_id, messages.Action.DELETE,
+                                 messages.Detail.DRIVER_FAILED_DELETE_REPLICA)
+                notifications.share_event(
+                    driver, 'share_replica.delete.error', replica, error=e,
+                    status=c.STATUS_ERROR_DELETING)
             return
         LOG.warning('Force-deleting replica %s despite: %s', replica_id, e)
     instance_db.remove(replica_id)
+    notifications.share_event(driver, 'share_replica.delete.end', replica,
+                              status='deleted')
 
 
 def _error_message(instance, update, new_id):
@@ -137,13 +159,15 @@ def _finish_promote(share_id, replica_id, updates, replication_type):
     """Apply the driver's answer in ONE transaction: at no instant do two
     replicas read active (readable and dr types). Only while the share
     still waits for this promote: a retry after a lost commit answer, or a
-    redo by the sweep, finds it done and changes nothing."""
+    redo by the sweep, finds it done and changes nothing. Each replica it
+    puts in error gets a user message."""
     by_id = {u['id']: u for u in updates if u.get('id')}
 
     def finish(s):
+        unreachable = []
         if not _release_guard(s, share_id, replica_id):
             LOG.info('Promote of replica %s recorded already', replica_id)
-            return
+            return unreachable
         now = timeutils.utcnow()
         instances = s.execute(
             sa.select(Instance.id, Instance.replica_state, Instance.status)
@@ -163,6 +187,8 @@ def _finish_promote(share_id, replica_id, updates, replication_type):
             elif state == c.REPLICA_STATE_ERROR:
                 values['status_message'] = _error_message(
                     instance, update, replica_id)
+                if instance.replica_state != c.REPLICA_STATE_ERROR:
+                    unreachable.append(instance.id)
             if state:
                 values['replica_state'] = state
             if instance.status == c.STATUS_REPLICATION_CHANGE:
@@ -172,7 +198,10 @@ def _finish_promote(share_id, replica_id, updates, replication_type):
             if 'export_locations' in update:
                 instance_db.set_export_locations(
                     s, instance.id, update['export_locations'])
-    retry.transaction(finish)
+        return unreachable
+    for instance_id in retry.transaction(finish):
+        messages.replica(instance_id, messages.Action.PROMOTE,
+                         messages.Detail.REPLICA_UNREACHABLE_AT_PROMOTE)
 
 
 def _fail_promote(share_id, replica_id, message, active_messages=None):
@@ -212,6 +241,7 @@ def promote_replica(driver, replica_id):
             share.task_instance_id != replica_id:
         LOG.info('No promotion of replica %s is pending', replica_id)
         return
+    notifications.share_event(driver, 'share_replica.promote.start', replica)
     try:
         # Manila's promote_replica gets the rules too: the new active must
         # serve them, at their own levels, when the promote reports done.
@@ -219,9 +249,17 @@ def promote_replica(driver, replica_id):
             view, access_rules=access.promote_rules(share.id)) or []
     except Exception as e:
         LOG.exception('Promoting replica %s failed', replica_id)
-        _fail_promote(share.id, replica_id, 'Promotion failed: %s' % e)
+        if _fail_promote(share.id, replica_id, 'Promotion failed: %s' % e):
+            messages.replica(replica_id, messages.Action.PROMOTE,
+                             messages.Detail.DRIVER_FAILED_PROMOTE)
+            notifications.share_event(
+                driver, 'share_replica.promote.error', replica, error=e,
+                replica_state=c.REPLICA_STATE_ERROR)
         return
     _finish_promote(share.id, replica_id, updates, share.replication_type)
+    notifications.share_event(driver, 'share_replica.promote.end', replica,
+                              replica_state=c.REPLICA_STATE_ACTIVE,
+                              status=c.STATUS_AVAILABLE)
     # Levels follow the active replica (never fails the promote).
     access.after_promote(driver, share.id)
 
@@ -261,9 +299,14 @@ def abandon_promote(driver, replica_id, message):
     if not _fail_promote(share.id, replica_id, message, active_messages):
         return False
     LOG.warning('Share %s: %s', share.id, message)
+    messages.replica(replica_id, messages.Action.PROMOTE,
+                     messages.Detail.BACKEND_DOWN)
     # The promote may have turned the active's export read-only: its
     # rules are applied again at their levels (never fails this).
     access.apply_again(driver, share.id)
+    notifications.share_event(driver, 'share_replica.promote.error',
+                              replica, error=message,
+                              replica_state=c.REPLICA_STATE_ERROR)
     return True
 
 
@@ -302,12 +345,18 @@ def update_replica(driver, replica_id):
         message = 'Replica update failed: %s' % e
     else:
         message = None
+    saved = False
     if update:
         with session.transaction() as s:
-            if save_status(s, replica_id, update):
+            saved = save_status(s, replica_id, update)
+            if saved:
                 s.execute(sa.update(Instance)
                           .where(Instance.id == replica_id)
                           .values(status_message=message))
+    if saved and update['replica_state'] == c.REPLICA_STATE_ERROR:
+        # The resync asked for failed.
+        messages.replica(replica_id, messages.Action.UPDATE,
+                         messages.Detail.REPLICA_ERROR)
     if update and update.get('replica_state') in (
             c.REPLICA_STATE_IN_SYNC, c.REPLICA_STATE_OUT_OF_SYNC):
         # A re-seeded replica (a returning old active) serves its rules

@@ -39,6 +39,7 @@ from manila_repl.db import models
 from manila_repl.db import retry
 from manila_repl.db import session
 from manila_repl import exception
+from manila_repl import messages
 from manila_repl.share import views
 
 LOG = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def _resize(driver, share_id, new_size, status):
     failed = {}
     done = []
     data_loss = None
+    unsupported = False
     for view in targets:
         try:
             method(view, new_size)
@@ -97,6 +99,7 @@ def _resize(driver, share_id, new_size, status):
             data_loss = e
             break
         except NotImplementedError:
+            unsupported = True
             failed[view.id] = ('%s failed: the driver does not support it.'
                                % _VERB[status])
         except Exception as e:
@@ -119,14 +122,31 @@ def _resize(driver, share_id, new_size, status):
                                    '%d GiB failed: %s' % (old_size, e))
         message = 'Shrinking to %d GiB would lose data: %s' % (
             new_size, data_loss)
-        _finish(share_id, status, None, failed, message)
+        if _finish(share_id, status, None, failed, message):
+            messages.share(share_id, messages.Action.SHRINK,
+                           messages.Detail.DRIVER_REFUSED_SHRINK)
         return
-    _finish(share_id, status, None if failed else new_size, failed, None)
+    if _finish(share_id, status, None if failed else new_size, failed,
+               None) and failed:
+        messages.share(share_id, *_failure(status, unsupported))
+
+
+def _failure(status, unsupported):
+    """(action, detail) of the user message of a failed resize."""
+    if status == c.STATUS_EXTENDING:
+        return messages.Action.EXTEND, messages.Detail.DRIVER_FAILED_EXTEND
+    return messages.Action.SHRINK, (
+        messages.Detail.DRIVER_FAILED_SHRINK if unsupported
+        else messages.Detail.DRIVER_FAILED_SHRINKING)
 
 
 def _finish(share_id, status, new_size, failed, message):
     """Record the outcome in one transaction and release the guard
-    (retried while the database connection fails)."""
+    (retried while the database connection fails).
+
+    :returns: False when the share was not resizing any more (recorded
+        already: nothing changed).
+    """
     def finish(s):
         now = timeutils.utcnow()
         for instance_id, reason in failed.items():
@@ -143,10 +163,11 @@ def _finish(share_id, status, new_size, failed, message):
         values = {'task_state': None, 'task_size': None, 'updated_at': now}
         if new_size is not None:
             values['size'] = new_size
-        s.execute(sa.update(Share)
-                  .where(Share.id == share_id, Share.task_state == status)
-                  .values(**values))
-    retry.transaction(finish)
+        return s.execute(sa.update(Share)
+                         .where(Share.id == share_id,
+                                Share.task_state == status)
+                         .values(**values)).rowcount == 1
+    return retry.transaction(finish)
 
 
 # -- recovery ---------------------------------------------------------------
@@ -162,11 +183,14 @@ def _pending(share_id):
 
 
 def _fail_all(share_id, status, message):
-    """Every instance still in ``status`` fails with ``message``."""
+    """Every instance still in ``status`` fails with ``message``.
+
+    :returns: whether the resize was failed (False: finished already).
+    """
     with session.reader() as r:
         ids = r.scalars(sa.select(Instance.id).where(
             Instance.share_id == share_id, Instance.status == status)).all()
-    _finish(share_id, status, None, {i: message for i in ids}, None)
+    return _finish(share_id, status, None, {i: message for i in ids}, None)
 
 
 def resume(driver, share_id):
@@ -178,13 +202,19 @@ def resume(driver, share_id):
     if target is not None:
         _resize(driver, share_id, target, status)
         return
-    _fail_all(share_id, status, '%s was interrupted and its target size '
-                                'is unknown.' % _VERB[status])
+    if _fail_all(share_id, status, '%s was interrupted and its target '
+                                   'size is unknown.' % _VERB[status]):
+        messages.share(share_id, *_failure(status, False))
 
 
 def fail(share_id, message):
     """Fail a pending resize without the driver: its manager is down
-    (dead_owners.py); the size stays."""
+    (dead_owners.py); the size stays.
+
+    :returns: the user message action of the resize failed (extend or
+        shrink), or None when there was none to fail.
+    """
     status, _target = _pending(share_id)
-    if status is not None:
-        _fail_all(share_id, status, message)
+    if status is not None and _fail_all(share_id, status, message):
+        return _failure(status, False)[0]
+    return None

@@ -20,6 +20,7 @@ from manila_repl.db import retry
 from manila_repl.db import session
 from manila_repl.db import snapshot_source
 from manila_repl import exception
+from manila_repl import messages
 from manila_repl.share import views
 
 LOG = logging.getLogger(__name__)
@@ -98,7 +99,8 @@ def source_of(instance_id):
 
 
 def _create_one(driver, snapshot_id, size, snapshot_instance_id, view):
-    """Take one snapshot instance; True when it became available."""
+    """Take one snapshot instance; returns the status it was given
+    (available or error), or None when it was not creating any more."""
     try:
         if view is None or not view.host:
             raise RuntimeError('its replica has no storage')
@@ -117,7 +119,7 @@ def _create_one(driver, snapshot_id, size, snapshot_instance_id, view):
                   'status_message': None}
     changed = retry.transaction(lambda s: _transition(
         s, snapshot_instance_id, c.STATUS_CREATING, **values))
-    return changed and values['status'] == c.STATUS_AVAILABLE
+    return values['status'] if changed else None
 
 
 def create_snapshot(driver, snapshot_id):
@@ -125,8 +127,12 @@ def create_snapshot(driver, snapshot_id):
     size, work = _load(snapshot_id, c.STATUS_CREATING)
     if not work:
         LOG.info('Snapshot %s has nothing to create', snapshot_id)
-    for snapshot_instance_id, view in work:
-        _create_one(driver, snapshot_id, size, snapshot_instance_id, view)
+    statuses = [_create_one(driver, snapshot_id, size, snapshot_instance_id,
+                            view)
+                for snapshot_instance_id, view in work]
+    if c.STATUS_ERROR in statuses:
+        messages.snapshot(snapshot_id, messages.Action.CREATE,
+                          messages.Detail.DRIVER_FAILED_SNAPSHOT)
 
 
 def _remove_if_empty(s, snapshot_id):
@@ -152,6 +158,7 @@ def delete_snapshot(driver, snapshot_id, force=False):
     if size is None:
         LOG.info('Snapshot %s is gone already', snapshot_id)
         return
+    failed = False
     for snapshot_instance_id, view in work:
         try:
             if view is not None and view.host:
@@ -162,14 +169,18 @@ def delete_snapshot(driver, snapshot_id, force=False):
                 LOG.warning('Deleting snapshot instance %s failed: %s',
                             snapshot_instance_id, e)
                 message = 'Snapshot deletion failed: %s' % e
-                retry.transaction(lambda s: _transition(
+                failed = retry.transaction(lambda s: _transition(
                     s, snapshot_instance_id, c.STATUS_DELETING,
-                    status=c.STATUS_ERROR_DELETING, status_message=message))
+                    status=c.STATUS_ERROR_DELETING,
+                    status_message=message)) or failed
                 continue
             LOG.warning('Force-deleting snapshot instance %s despite: %s',
                         snapshot_instance_id, e)
         retry.transaction(functools.partial(
             _remove_instance, snapshot_instance_id, snapshot_id))
+    if failed:
+        messages.snapshot(snapshot_id, messages.Action.DELETE,
+                          messages.Detail.DRIVER_FAILED_DELETE_SNAPSHOT)
 
 
 # Built once: an alias copies every column of its table when made.
@@ -217,15 +228,17 @@ def replica_lacks_snapshots(share_id, replica_id):
 def fail_pending(snapshot_id, status, message):
     """Fail, with ``message``, the snapshot's instances still in
     ``status`` (``creating``: error; ``deleting``: error_deleting)
-    without the driver: their manager is down (dead_owners.py)."""
+    without the driver: their manager is down (dead_owners.py).
+
+    :returns: how many snapshot instances failed."""
     failed = (c.STATUS_ERROR if status == c.STATUS_CREATING
               else c.STATUS_ERROR_DELETING)
-    retry.transaction(lambda s: s.execute(
+    return retry.transaction(lambda s: s.execute(
         sa.update(SnapshotInstance)
         .where(SnapshotInstance.snapshot_id == snapshot_id,
                SnapshotInstance.status == status)
         .values(status=failed, status_message=message,
-                updated_at=timeutils.utcnow())))
+                updated_at=timeutils.utcnow())).rowcount)
 
 
 def sync_replica_snapshots(driver, share_id, replica_view):
@@ -260,7 +273,7 @@ def sync_replica_snapshots(driver, share_id, replica_view):
     ok = True
     for snapshot_id, size, snapshot_instance_id in work:
         ok = _create_one(driver, snapshot_id, size, snapshot_instance_id,
-                         replica_view) and ok
+                         replica_view) == c.STATUS_AVAILABLE and ok
     return ok
 
 

@@ -16,6 +16,8 @@ BACKENDS = ('az1', 'az2', 'az3')
 def config(port, state):
     lines = ['[DEFAULT]', 'report_interval = 1',
              '[api]', 'bind_port = %d' % port,
+             # Not on 9786: another manila-repl-all may run meanwhile.
+             '[metrics]', 'enabled = false',
              '[share]', 'replica_status_interval = 1',
              'stats_report_interval = 1',
              'enabled_share_backends = %s' % ','.join(BACKENDS)]

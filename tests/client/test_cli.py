@@ -134,6 +134,12 @@ def test_wait_fails_on_injected_driver_error(cli, all_in_one):
     assert 'status is error' in last
     assert 'injected failure of add_replica on az1' in last
     assert 'error / error' in failed.stderr      # the transition shown
+    # ... and the newest user message about the replica.
+    assert last.endswith(' -- create: The share driver of the active '
+                         'replica failed to create this replica; its status '
+                         'is error. Delete it and add a replica again.')
+    replica_id = last.split()[1].rstrip(':')
+    _check_messages(cli, replica_id)
 
     # --timeout: a slow driver, a short patience.
     with open(inject, 'w') as f:
@@ -144,6 +150,37 @@ def test_wait_fails_on_injected_driver_error(cli, all_in_one):
     finally:
         os.unlink(inject)
     assert 'timed out after 0.1s waiting for replica' in slow.stderr
+
+
+def _check_messages(cli, replica_id):
+    """message list|show|delete on the message of a failed replica add."""
+    listed = cli.json('message', 'list', '--resource-id', replica_id)
+    assert [(m['Resource Type'], m['Action ID'], m['Detail ID'])
+            for m in listed] == [('SHARE_REPLICA', '002', '103')]
+    table = cli('message', 'list', '--resource-type', 'share_replica',
+                '--action-id', '002').stdout.splitlines()
+    assert [c.strip() for c in table[1].split('|')[1:-1]] == [
+        'ID', 'Resource Type', 'Resource ID', 'Action ID', 'User Message',
+        'Detail ID', 'Created At']
+    message_id = listed[0]['ID']
+    shown = cli.json('message', 'show', message_id)
+    assert list(shown) == ['id', 'resource_type', 'resource_id',
+                           'action_id', 'user_message', 'message_level',
+                           'detail_id', 'created_at', 'expires_at',
+                           'request_id', 'project_id']
+    assert (shown['resource_id'], shown['message_level']) == (replica_id,
+                                                              'ERROR')
+    # The request id of the replica create that failed.
+    assert shown['request_id'].startswith('req-')
+    assert cli.json('message', 'list', '--request-id',
+                    shown['request_id'])[0]['ID'] == message_id
+    assert cli.json('message', 'list', '--since',
+                    '2999-01-01T00:00:00Z') == []
+    cli('message', 'delete', message_id)
+    gone = cli('message', 'show', message_id, expect=1)
+    assert gone.stderr.strip() == (
+        'Message %s could not be found.' % message_id)
+    assert cli.json('message', 'list', '--resource-id', replica_id) == []
 
 
 def test_errors_are_one_line_and_exit_1(cli, all_in_one, share):

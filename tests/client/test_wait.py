@@ -89,3 +89,14 @@ def test_gone_is_done_for_deletes():
 def test_not_found_is_an_error_otherwise():
     with pytest.raises(http.NotFound):
         _poll([None])
+
+
+def test_an_error_state_shows_the_newest_user_message():
+    with pytest.raises(wait.WaitError) as e:
+        _poll([_r('error', 'error')],
+              explain=lambda r: 'allocate host: No storage ...')
+    assert str(e.value) == ('replica r1: status is error -- '
+                            'allocate host: No storage ...')
+    # None to say: the error alone.
+    with pytest.raises(wait.WaitError, match='status is error$'):
+        _poll([_r('error', 'error')], explain=lambda r: None)

@@ -3,13 +3,18 @@ its demo backends on the localdir driver."""
 import os
 import pathlib
 import signal
+import socket
 import subprocess
 
+from prometheus_client import parser
 import pytest
 import requests
 
 from tests.functional import deployment
 from tests.functional import workflow
+
+
+METRICS = 'http://127.0.0.1:9786/metrics'
 
 
 def _start(argv, env=None, log=None):
@@ -31,7 +36,9 @@ def _stop(proc):
 def all_in_one(tmp_path):
     port = deployment.free_port()
     conf = tmp_path / 'all.conf'
-    conf.write_text('[api]\nbind_port = %d\n[share]\n'
+    # Metrics on (every driver call measured), on a port of its own.
+    conf.write_text('[metrics]\nport = %d\n' % deployment.free_port() +
+                    '[api]\nbind_port = %d\n[share]\n'
                     'replica_status_interval = 1\nstats_report_interval = 2\n'
                     '[DEFAULT]\nreport_interval = 1\n' % port)
     log_path = tmp_path / 'all.log'
@@ -117,10 +124,23 @@ def test_no_arguments_starts_on_embedded_defaults(tmp_path):
         assert zones == ['az1', 'az2', 'az3']
         root = requests.get('http://127.0.0.1:8786/', timeout=10)
         assert root.status_code == 300
+        # Every service's metrics on one endpoint: the API's, and each
+        # demo backend's (its status loop ran at start).
+        families = {f.name: f for f in parser.text_string_to_metric_families(
+            requests.get(METRICS, timeout=10).text)}
+        assert {s.labels['route'] for s in families[
+            'manila_repl_api_requests'].samples} >= {
+                '/v2/availability-zones'}
+        assert {s.labels['backend'] for s in families[
+            'manila_repl_replication_lag_seconds'].samples} == {
+                '%s@%s' % (socket.gethostname(), az)
+                for az in ('az1', 'az2', 'az3')}
+        assert 'manila_repl_rpc_errors' in families
     finally:
         assert _stop(proc) == 0
     out = log_path.read_text()
     assert 'API listening on http://127.0.0.1:8786/v2' in out
+    assert 'Prometheus metrics of every service on %s.' % METRICS in out
     assert 'stop it with Ctrl-C' in out
     assert (tmp_path / '.local' / 'share' / 'manila-repl' /
             'manila-repl.sqlite').exists()

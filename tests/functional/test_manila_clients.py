@@ -144,3 +144,52 @@ def test_openstack_share_workflow(openstack):
     server.until(lambda: share['id'] not in [
         s['ID'] for s in openstack.json('share', 'list')],
         'the share to be deleted')
+
+
+def test_user_messages_through_manilas_clients(all_in_one, openstack):
+    """A replica whose add fails leaves a message that python-manilaclient
+    and `openstack share message list/show/delete` read unchanged."""
+    manila = v2_client.Client(api_version=api_versions.APIVersion('2.95'),
+                              input_auth_token='admin:admin',
+                              service_catalog_url=all_in_one.endpoint)
+    name = 'msg-' + uuid.uuid4().hex[:6]
+    manila.share_types.create(
+        name, spec_driver_handles_share_servers=False,
+        extra_specs={'replication_type': 'readable'}, is_public=True)
+    share = manila.shares.create('NFS', 1, share_type=name,
+                                 availability_zone='az1')
+    server.until(lambda: manila.shares.get(share.id).status == 'available',
+                 'the share to be available')
+    inject = os.path.join(all_in_one.fake_root('az1'), 'inject.json')
+    with open(inject, 'w') as f:
+        json.dump({'fail': ['add_replica']}, f)
+    try:
+        replica = manila.share_replicas.create(share,
+                                               availability_zone='az3')
+        server.until(lambda: manila.share_replicas.get(
+            replica.id).status == 'error', 'the replica add to fail')
+    finally:
+        os.unlink(inject)
+
+    (message,) = manila.messages.list(search_opts={'resource_id':
+                                                   replica.id})
+    assert (message.resource_type, message.action_id, message.detail_id,
+            message.message_level) == ('SHARE_REPLICA', '002', '103',
+                                       'ERROR')
+    assert message.user_message.startswith('create: The share driver')
+    assert manila.messages.get(message.id).resource_id == replica.id
+
+    listed = openstack.json('share', 'message', 'list', '--resource-id',
+                            replica.id)
+    assert [(m['ID'], m['Resource Type'], m['Action ID'], m['Detail ID'])
+            for m in listed] == [(message.id, 'SHARE_REPLICA', '002',
+                                  '103')]
+    assert openstack.json('share', 'message', 'list', '--since',
+                          '2999-01-01T00:00:00') == []
+    shown = openstack.json('share', 'message', 'show', message.id)
+    assert (shown['resource_id'], shown['request_id']) == (
+        replica.id, message.request_id)
+    openstack('share', 'message', 'delete', message.id)
+    assert manila.messages.list(search_opts={'resource_id':
+                                             replica.id}) == []
+    manila.share_replicas.delete(replica)

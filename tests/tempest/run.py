@@ -32,9 +32,11 @@ from tests import manila_all
 HERE = os.path.dirname(__file__)
 REQUIREMENTS = os.path.join(HERE, 'requirements.txt')
 #: manila_tempest_tests.tests.api.test_replication*,
-#: ...api.admin.test_replication* and ...api.test_microversions.
+#: ...api.admin.test_replication*, ...api.test_microversions and
+#: ...api.admin.test_user_messages* (user messages, positive and negative).
 SELECTION = (r'^manila_tempest_tests\.tests\.api\.'
-             r'(test_replication|admin\.test_replication|test_microversions)')
+             r'(test_replication|admin\.test_replication|test_microversions|'
+             r'admin\.test_user_messages)')
 MAX_MICROVERSION = '2.95'
 ZONES = ('az1', 'az2', 'az3')
 #: Two localdir backends per AZ, in one replication domain.

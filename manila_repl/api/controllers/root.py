@@ -5,6 +5,7 @@ from manila_repl import api, exception
 from manila_repl.api import method
 from manila_repl.api.controllers import (
     availability_zones,
+    messages,
     quota_sets,
     scheduler_stats,
     services,
@@ -34,7 +35,6 @@ UNSERVED = {
     'share-transfers': ('Share transfers', None),
     'resource-locks': ('Resource locks', None),
     'share-backups': ('Share backups', None),
-    'messages': ('User messages', None),
     'limits': ('Limits', None),
     'quota-class-sets': ('Quota class sets', None),
     'os-quota-class-sets': ('Quota class sets', None),
@@ -83,6 +83,7 @@ pecan.route(V2Resources, 'quota-sets',
             quota_sets.QuotaSetsController())
 pecan.route(V2Resources, 'os-quota-sets',
             quota_sets.OSQuotaSetsController())
+pecan.route(V2Resources, 'messages', messages.MessagesController())
 
 _PROJECT_SCOPED = V2Resources()
 

@@ -46,7 +46,7 @@ def database(tmp_path_factory):
         yield
 
 
-_TABLES = ('share_export_locations', 'share_instances', 'shares',
+_TABLES = ('messages', 'share_export_locations', 'share_instances', 'shares',
            'share_type_extra_specs', 'share_types', 'availability_zones',
            'services')
 

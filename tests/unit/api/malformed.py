@@ -23,6 +23,7 @@ IDS = {
     'snapshot_instance': '00000000-0000-4000-8000-000000000006',
     'rule': '00000000-0000-4000-8000-000000000007',
     'export_location': '00000000-0000-4000-8000-000000000008',
+    'message': '00000000-0000-4000-8000-000000000009',
 }
 #: Path parameters of the route table, as the world's ids.
 PARAMS = {
@@ -30,6 +31,7 @@ PARAMS = {
     'type_id': IDS['type'], 'snapshot_id': IDS['snapshot'],
     'access_id': IDS['rule'], 'export_location_id': IDS['export_location'],
     'project_id': 'p1', 'key': 'snapshot_support',
+    'message_id': IDS['message'],
     ('ShareInstancesController', 'instance_id'): IDS['active'],
     ('SnapshotInstancesController', 'instance_id'):
         IDS['snapshot_instance'],
@@ -100,6 +102,11 @@ VALID = {
     ('GET', '/v2/scheduler-stats/pools'): ['share_type=replicated'],
     ('GET', '/v2/scheduler-stats/pools/detail'): ['host=node&pool=pool0'],
     ('GET', '/v2/share_instances'): ['limit=1&offset=0'],
+    ('GET', '/v2/messages'): [
+        'resource_type=share_replica&resource_id=%s&action_id=002&'
+        'detail_id=103&message_level=ERROR&request_id=req-1&limit=5&'
+        'offset=0&sort_key=created_at&sort_dir=asc&'
+        'created_since=2026-01-01T00:00:00Z' % IDS['replica']],
 }
 
 # -- the mutations ----------------------------------------------------------
@@ -121,6 +128,9 @@ QUERIES = [
     ('all_tenants=maybe', 'other'), ('is_public=sideways', 'other'),
     ('share_type=a%00b', 'column'), ('host=%00', 'column'),
     ('_method=DELETE', 'other'), ('%00=1', 'column'),
+    ('created_since=2026-13-45', 'other'),
+    ('created_before=9999-12-31T23:59:59-01:00', 'other'),
+    ('created_since=0001-01-01T00:00:00', 'column'),
 ]
 #: Replacements of one leaf of a JSON body.
 LEAVES = [(NUL, 'column'), (SURROGATE, 'column'), ('x' * 300, 'column'),

@@ -97,6 +97,11 @@ def seed():
                              availability_zone='az1'))
         s.add(models.Quota(project_id='p1', resource='shares',
                            hard_limit=100))
+        s.add(models.Message(
+            id=IDS['message'], project_id='p1', request_id='req-1',
+            resource_type='SHARE_REPLICA', resource_id=IDS['replica'],
+            action_id='002', detail_id='103', message_level='ERROR',
+            created_at=when, expires_at=datetime.datetime(2100, 1, 1)))
 
 
 def checksum():

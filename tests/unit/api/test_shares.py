@@ -174,3 +174,18 @@ def test_export_locations_are_the_active_replicas(client, db):
     assert shown['has_replicas'] is True
     assert shown['host'] == 'node@az1#pool0'
     assert shown['status'] == 'available'
+
+
+def test_a_writable_type_is_refused_until_a_driver_serves_it(client, db):
+    """No driver keeps several active copies consistent: a share of a
+    ``writable`` type answers 400 and nothing is recorded."""
+    db.share_type('multi', replication_type='writable')
+    message = assert_fault(client.post('/v2/shares', {'share': {
+        'share_proto': 'nfs', 'size': 1, 'share_type': 'multi'}},
+        status=400), 400, 'badRequest')
+    assert 'replication_type=writable' in message
+    assert 'readable or dr' in message
+    assert db.count(models.Share) == 0
+    assert db.count(models.ShareInstance) == 0
+    # The type itself may exist (Manila's clients create such types).
+    assert client.get('/v2/types').json['share_types'][0]['name'] == 'multi'

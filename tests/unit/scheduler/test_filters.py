@@ -276,4 +276,4 @@ def test_only_host(scheduler):
     spec.only_host = 'node@az9'
     with pytest.raises(exception.NoValidHost) as raised:
         s.select(spec)
-    assert 'node@az9 is unknown or down' in str(raised.value)
+    assert 'node@az9 is unknown, down or disabled' in str(raised.value)

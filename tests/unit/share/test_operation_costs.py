@@ -188,12 +188,12 @@ def test_create_replica(world, share):
         (rpc.SCHEDULER_TOPIC, None, 'create_replica')]
     world.bus.sent = sent
     # scheduler: the share's instances + export paths, specs, the
-    # placement; share manager (the ACTIVE's): share_of (lock), the load
+    # disabled services (a read of its own), the placement; share manager (the ACTIVE's): share_of (lock), the load
     # (2), the outcome (UPDATE, DELETE + INSERT export paths), the
     # new replica's access maps (the share's rules: none), its access
     # rules applied (instances, export paths, maps), snapshots it lacks (2).
     assert world.deliver() == [
-        ('scheduler', 'create_replica', (4, 2)),
+        ('scheduler', 'create_replica', (5, 3)),
         ('az1', 'add_replica', (12, 6))]
     row = world.request('get', '/share-replicas/%s' % replica_id)[0]
     assert row.json['share_replica']['status'] == c.STATUS_AVAILABLE
@@ -245,6 +245,6 @@ def test_costs_do_not_grow_with_the_table(world, share, rows):
         'post', '/share-replicas', {'share_replica': {
             'share_id': share['id'], 'availability_zone': 'az3'}})
     assert cost == (8, 1)
-    assert [cost for _d, _m, cost in world.deliver()] == [(4, 2), (12, 6)]
+    assert [cost for _d, _m, cost in world.deliver()] == [(5, 3), (12, 6)]
     _response, cost, _sent = world.request('get', '/share-replicas/detail')
     assert cost == (1, 1)
