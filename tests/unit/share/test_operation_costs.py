@@ -188,10 +188,11 @@ def test_create_replica(world, share):
         (rpc.SCHEDULER_TOPIC, None, 'create_replica')]
     world.bus.sent = sent
     # scheduler: the share's instances + export paths, specs, the
-    # disabled services (a read of its own), the placement; share manager (the ACTIVE's): share_of (lock), the load
-    # (2), the outcome (UPDATE, DELETE + INSERT export paths), the
-    # new replica's access maps (the share's rules: none), its access
-    # rules applied (instances, export paths, maps), snapshots it lacks (2).
+    # disabled services (a read of its own), the placement; share manager
+    # (the ACTIVE's): share_of (lock), the load (2), the outcome (UPDATE,
+    # DELETE + INSERT export paths), the new replica's access maps (the
+    # share's rules: none), its access rules applied (instances, export
+    # paths, maps), the snapshots it lacks (2).
     assert world.deliver() == [
         ('scheduler', 'create_replica', (5, 3)),
         ('az1', 'add_replica', (12, 6))]
