@@ -79,14 +79,18 @@ def enforce(s, project_id, resources, share_size=None):
     it against ``per_share_gigabytes``.
     """
     quota_db.lock_project(s, project_id)
-    hard = limits(project_id, s)
+    needed = list(resources)
+    if share_size is not None:
+        needed.append('per_share_gigabytes')
+    used, own = quota_db.usage_and_overrides(s, project_id, needed)
+    hard = dict(defaults(), **own)
+    used = dict(dict.fromkeys(RESOURCES, 0), **used)
     over = []
     if share_size is not None and \
             hard['per_share_gigabytes'] != UNLIMITED and \
             share_size > hard['per_share_gigabytes']:
         over.append('per_share_gigabytes (a share of %d GiB, limit %d)' %
                     (share_size, hard['per_share_gigabytes']))
-    used = usage(s, project_id)
     for resource in resources:
         limit = hard[resource]
         if limit != UNLIMITED and used[resource] > limit:

@@ -60,6 +60,15 @@ def extra_specs(share_type):
     return {e.spec_key: e.spec_value for e in share_type.extra_specs}
 
 
+def extra_specs_of(r, share_type_id):
+    """{key: value} of a type by id, one narrow SELECT ({} for None)."""
+    if share_type_id is None:
+        return {}
+    Spec = models.ShareTypeExtraSpec
+    return dict(r.execute(sa.select(Spec.spec_key, Spec.spec_value).where(
+        Spec.share_type_id == share_type_id)).all())
+
+
 def create(name, specs, is_public=True, description=None):
     name = (name or '').strip()
     if not name:

@@ -20,6 +20,8 @@ def init_application():
         init_backend = None
     if init_backend is not None:
         init_backend()
+        from manila_repl.cmd import keep_templating_out
+        keep_templating_out()
     try:
         from manila_repl.cmd import common
     except ImportError:

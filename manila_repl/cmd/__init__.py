@@ -21,6 +21,20 @@ def _keep_eventlet_out():
         sys.modules['eventlet'] = None
 
 
+#: What pecan imports for its template renderers (we answer JSON only) and
+#: mako's error pages highlight with (pygments: ~4.6 MiB of the API
+#: process). Not jinja2: oslo.middleware's healthcheck needs it.
+_TEMPLATING = ('genshi', 'kajiki', 'pygments')
+
+
+def keep_templating_out():
+    """Make the optional template engines of pecan (each import guarded by
+    ``except ImportError``) fail to import in the API process, unless
+    something imported them already."""
+    for name in _TEMPLATING:
+        sys.modules.setdefault(name, None)
+
+
 def init_backend():
     _keep_eventlet_out()
     try:

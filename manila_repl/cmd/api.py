@@ -29,6 +29,7 @@ def serve_in_thread(server):
 
 def main(argv=None):
     cmd.init_backend()
+    cmd.keep_templating_out()
     import signal
 
     from oslo_log import log as logging

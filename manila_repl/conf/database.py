@@ -5,7 +5,9 @@ group = cfg.OptGroup('database', title='Database options')
 opts = [
     cfg.StrOpt('connection', secret=True,
                help='SQLAlchemy URL of the database. Empty means SQLite in '
-                    'state_path. Deployments use mysql+pymysql:// or '
+                    'state_path. Deployments use mysql+mysqldb:// '
+                    '(mysqlclient: pip install manila-repl[mysql]; '
+                    'mysql+pymysql:// works too, slower) or '
                     'postgresql+psycopg2://.'),
     cfg.IntOpt('max_pool_size', default=10, min=1,
                help='Connections kept open per process.'),

@@ -1,11 +1,13 @@
 """Engine and transactions, one engine per process."""
 import contextlib
+import datetime
 import os
 import threading
 
 from oslo_log import log as logging
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.engine import default
 from sqlalchemy import orm
 
 from manila_repl.conf import CONF
@@ -36,7 +38,47 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cursor.close()
 
 
+def _fast_datetime(fallback):
+    """A DATETIME decoder for the MySQL drivers: datetime.fromisoformat (C)
+    instead of their pure Python parsing (9% of a 100-row list's CPU);
+    what it cannot read (zero dates) goes to the driver's own."""
+    fromisoformat = datetime.datetime.fromisoformat
+
+    def decode(value):
+        try:
+            return fromisoformat(value if isinstance(value, str)
+                                 else value.decode('ascii'))
+        except ValueError:
+            return fallback(value)
+    return decode
+
+
+def _mysql_connect_args(url):
+    """The driver's conversions with the fast DATETIME decoder."""
+    if url.startswith('mysql+pymysql'):
+        from pymysql import converters
+        from pymysql.constants import FIELD_TYPE
+    elif url.startswith(('mysql+mysqldb', 'mysql://')):
+        from MySQLdb import converters
+        from MySQLdb.constants import FIELD_TYPE
+    else:
+        return {}
+    conv = dict(converters.conversions)
+    for field in (FIELD_TYPE.DATETIME, FIELD_TYPE.TIMESTAMP):
+        conv[field] = _fast_datetime(conv[field])
+    return {'conv': conv}
+
+
 def create_engine(url, conf=CONF, writer=True):
+    """The engine of writers (one transaction per session), or of readers
+    (``writer=False``).
+
+    Readers on PostgreSQL and MariaDB run in autocommit: each SELECT sees
+    what is committed when it starts, as READ COMMITTED gives a
+    transaction's statements anyway, and a session that only reads then
+    costs no ROLLBACK round trip when it ends (skip_autocommit_rollback,
+    SQLAlchemy 2.0.43+). Readers never write.
+    """
     if url.startswith('sqlite'):
         engine = sa.create_engine(
             url, connect_args={'check_same_thread': False, 'timeout': 30},
@@ -57,10 +99,17 @@ def create_engine(url, conf=CONF, writer=True):
               'pool_recycle': conf.database.connection_recycle_time}
     if url.startswith('mysql'):
         kwargs['isolation_level'] = 'READ COMMITTED'
+        kwargs['connect_args'] = _mysql_connect_args(url)
+    if not writer:
+        kwargs['isolation_level'] = 'AUTOCOMMIT'
+        if hasattr(default.DefaultDialect, 'skip_autocommit_rollback'):
+            kwargs['skip_autocommit_rollback'] = True
     if url.startswith('postgresql+psycopg2'):
         # Batched UPDATEs (the status loop saves a batch in one
-        # executemany) go in pages, not one round trip per row.
+        # executemany) go in pages, not one round trip per row; a page
+        # holds a whole default batch of the status loop (500 rows).
         kwargs['executemany_mode'] = 'values_plus_batch'
+        kwargs['executemany_batch_page_size'] = 500
     return sa.create_engine(url, **kwargs)
 
 
@@ -70,8 +119,7 @@ def get_engine():
         if _engine is None:
             url = database_url()
             _engine = create_engine(url)
-            read_engine = (create_engine(url, writer=False)
-                           if url.startswith('sqlite') else _engine)
+            read_engine = create_engine(url, writer=False)
             _sessionmaker = orm.sessionmaker(bind=_engine,
                                              expire_on_commit=False)
             _read_sessionmaker = orm.sessionmaker(bind=read_engine,

@@ -4,9 +4,12 @@
 oslopolicy-sample-generator); ``authorize()`` is what
 ``RequestContext.can()`` calls.
 """
+import inspect
 import itertools
 import threading
+import time
 
+from oslo_policy import _checks
 from oslo_policy import policy
 
 from manila_repl import exception
@@ -35,6 +38,55 @@ _MODULES += (messages,)
 _lock = threading.Lock()
 _enforcer = None
 
+#: Seconds between two looks for a changed policy file.
+RELOAD_CHECK_INTERVAL = 1.0
+
+
+_argspecs = {}
+
+
+def _cached_getfullargspec(func):
+    """inspect.getfullargspec, memoized by function.
+
+    oslo.policy inspects every check's ``__call__`` each time it evaluates
+    it (to know whether it takes the rule name): 4 inspections and ~8% of
+    a list request's CPU. Check classes never change signature.
+    """
+    key = getattr(func, '__func__', func)
+    spec = _argspecs.get(key)
+    if spec is None:
+        spec = _argspecs[key] = inspect.getfullargspec(func)
+    return spec
+
+
+class _Inspect:
+    """``inspect`` as oslo_policy._checks sees it: the memoized
+    getfullargspec, the rest unchanged."""
+    getfullargspec = staticmethod(_cached_getfullargspec)
+
+    def __getattr__(self, name):
+        return getattr(inspect, name)
+
+
+_checks.inspect = _Inspect()
+
+
+class Enforcer(policy.Enforcer):
+    """oslo.policy's enforcer, looking for a changed policy file at most
+    once a second: its enforce() calls load_rules() on every check, which
+    searches every config directory for the file (stat calls, 5-10% of a
+    list request's CPU). An edited policy file still takes effect within
+    a second."""
+
+    _checked_at = None
+
+    def load_rules(self, force_reload=False):
+        now = time.monotonic()
+        if force_reload or self._checked_at is None or \
+                now - self._checked_at >= RELOAD_CHECK_INTERVAL:
+            super().load_rules(force_reload)
+            self._checked_at = now
+
 
 def list_rules():
     return list(itertools.chain.from_iterable(
@@ -47,7 +99,7 @@ def get_enforcer(conf=None):
         if _enforcer is None:
             if conf is None:
                 from manila_repl.conf import CONF as conf
-            enforcer = policy.Enforcer(conf)
+            enforcer = Enforcer(conf)
             enforcer.register_defaults(list_rules())
             enforcer.load_rules()
             _enforcer = enforcer

@@ -24,7 +24,9 @@ from manila_repl import notifications
 from manila_repl.scheduler import filter_scheduler
 from manila_repl.scheduler import host_state
 from manila_repl.scheduler.request_spec import RequestSpec
+from manila_repl.share import instance_db
 from manila_repl.share import rpcapi as share_rpcapi
+from manila_repl import share_types
 
 LOG = logging.getLogger(__name__)
 Instance = models.ShareInstance
@@ -33,10 +35,23 @@ Instance = models.ShareInstance
 UNPLACED_GRACE = 60
 
 
-def _extra_specs(share):
-    if share.share_type is None:
-        return {}
-    return {e.spec_key: e.spec_value for e in share.share_type.extra_specs}
+def _load(instance_id, r=None):
+    """(the instance's InstanceRow, its siblings, its share's extra specs)
+    when it still waits for placement (creating, no host), else None.
+    Three narrow statements."""
+    if r is None:
+        with session.reader() as r:
+            return _load(instance_id, r)
+    loaded = instance_db.share_instances(r, instance_id=instance_id)
+    if not loaded:
+        return None
+    share, instances, _views = loaded
+    instance = next((i for i in instances if i.id == instance_id), None)
+    if instance is None or instance.status != c.STATUS_CREATING or \
+            instance.host:
+        return None
+    return (instance, instances,
+            share_types.extra_specs_of(r, share.share_type_id))
 
 
 def _fail(instance_id, message, detail, is_replica=False):
@@ -142,20 +157,19 @@ class SchedulerManager:
 
     def create_share_instance(self, context, instance_id):
         with session.reader() as r:
-            instance = r.get(Instance, instance_id)
-            if instance is None or instance.status != c.STATUS_CREATING \
-                    or instance.host:
+            loaded = _load(instance_id, r)
+            if loaded is None:
                 LOG.info('Instance %s needs no placement', instance_id)
                 return
+            instance, _instances, extra_specs = loaded
             share = instance.share
             source = (snapshot_source.on_active(r, share.snapshot_id)
                       if share.snapshot_id else None)
-            spec = RequestSpec(size=share.size,
-                               extra_specs=_extra_specs(share),
-                               availability_zone=instance.availability_zone,
-                               share_id=share.id,
-                               # A share from a snapshot: where its data is.
-                               only_host=source.backend if source else None)
+        spec = RequestSpec(size=share.size, extra_specs=extra_specs,
+                           availability_zone=instance.availability_zone,
+                           share_id=share.id,
+                           # A share from a snapshot: where its data is.
+                           only_host=source.backend if source else None)
         if share.snapshot_id and (source is None or not source.host):
             _fail(instance_id, 'No valid host was found. Snapshot %s has no '
                                'copy on the active replica of its share.' %
@@ -172,38 +186,34 @@ class SchedulerManager:
                                                     instance_id)
 
     def create_replica(self, context, replica_id, only_host=None):
-        with session.reader() as r:
-            replica = r.get(Instance, replica_id)
-            if replica is None or replica.status != c.STATUS_CREATING \
-                    or replica.host:
-                LOG.info('Replica %s needs no placement', replica_id)
-                return
-            share = replica.share
-            active = next((i for i in share.instances
-                           if i.replica_state == c.REPLICA_STATE_ACTIVE), None)
-            if active is None or not active.host:
-                _fail(replica_id, 'The share has no active replica.',
-                      messages.Detail.NO_ACTIVE_REPLICA, is_replica=True)
-                return
-            extra_specs = _extra_specs(share)
-            # A backend pin would put every replica on the active's backend.
-            extra_specs.pop('share_backend_name', None)
-            extra_specs.pop('capabilities:share_backend_name', None)
-            active_backend = active.host.partition('#')[0]
-            active_pool = next((p for p in self.host_manager.pools()
-                                if p.host == active.host), None)
-            spec = RequestSpec(
-                size=share.size, extra_specs=extra_specs,
-                availability_zone=replica.availability_zone,
-                is_replica=True, share_id=share.id,
-                active_replica_host=active.host,
-                active_replica_az=active.availability_zone,
-                active_replica_domain=(active_pool.replication_domain
-                                       if active_pool else None),
-                existing_backends=frozenset(
-                    i.host.partition('#')[0] for i in share.instances
-                    if i.host),
-                only_host=only_host)
+        loaded = _load(replica_id)
+        if loaded is None:
+            LOG.info('Replica %s needs no placement', replica_id)
+            return
+        replica, instances, extra_specs = loaded
+        active = next((i for i in instances
+                       if i.replica_state == c.REPLICA_STATE_ACTIVE), None)
+        if active is None or not active.host:
+            _fail(replica_id, 'The share has no active replica.',
+                  messages.Detail.NO_ACTIVE_REPLICA, is_replica=True)
+            return
+        # A backend pin would put every replica on the active's backend.
+        extra_specs.pop('share_backend_name', None)
+        extra_specs.pop('capabilities:share_backend_name', None)
+        active_backend = active.host.partition('#')[0]
+        active_pool = next((p for p in self.host_manager.pools()
+                            if p.host == active.host), None)
+        spec = RequestSpec(
+            size=replica.share.size, extra_specs=extra_specs,
+            availability_zone=replica.availability_zone,
+            is_replica=True, share_id=replica.share_id,
+            active_replica_host=active.host,
+            active_replica_az=active.availability_zone,
+            active_replica_domain=(active_pool.replication_domain
+                                   if active_pool else None),
+            existing_backends=frozenset(
+                i.host.partition('#')[0] for i in instances if i.host),
+            only_host=only_host)
         if active_pool is None:
             _fail(replica_id, 'No valid host was found. The backend of the '
                               'active replica (%s) is not reporting; it may '

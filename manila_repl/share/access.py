@@ -25,7 +25,7 @@ from manila_repl.db import models
 from manila_repl.db import retry
 from manila_repl.db import session
 from manila_repl import messages
-from manila_repl.share import views
+from manila_repl.share import instance_db
 
 LOG = logging.getLogger(__name__)
 
@@ -105,21 +105,23 @@ def _load(share_id):
     """(instance views, {instance_id: {access_id: state}}, rules) or None.
     """
     with session.reader() as r:
-        share = r.get(Share, share_id)
-        if share is None:
+        loaded = instance_db.share_instances(r, share_id)
+        if loaded is None:
             return None
-        instance_views = views.for_share(share)
+        instance_views = loaded[2]
         rows = r.execute(
             sa.select(Map.share_instance_id, Map.access_id, Map.state)
             .join(Instance, Instance.id == Map.share_instance_id)
             .where(Instance.share_id == share_id)).all()
-        rules = {row.id: {'access_type': row.access_type,
-                          'access_to': row.access_to,
-                          'access_level': row.access_level}
-                 for row in r.execute(
-                     sa.select(Rule.id, Rule.access_type, Rule.access_to,
-                               Rule.access_level)
-                     .where(Rule.share_id == share_id)).all()}
+        rules = {}
+        if rows:
+            rules = {row.id: {'access_type': row.access_type,
+                              'access_to': row.access_to,
+                              'access_level': row.access_level}
+                     for row in r.execute(
+                         sa.select(Rule.id, Rule.access_type, Rule.access_to,
+                                   Rule.access_level)
+                         .where(Rule.share_id == share_id)).all()}
     maps = {}
     for instance_id, access_id, state in rows:
         maps.setdefault(instance_id, {})[access_id] = state
@@ -178,9 +180,10 @@ def _apply_instance(driver, view, maps, rules, share_id, failures):
     apply_ids = [a for a, st in maps.items()
                  if st in (QUEUED_TO_APPLY, ERROR)]
     deny_ids = [a for a, st in maps.items() if st == QUEUED_TO_DENY]
-    with session.transaction() as s:
-        _set(s, view.id, apply_ids, (QUEUED_TO_APPLY, ERROR), APPLYING)
-        _set(s, view.id, deny_ids, (QUEUED_TO_DENY,), DENYING)
+    if apply_ids or deny_ids:
+        with session.transaction() as s:
+            _set(s, view.id, apply_ids, (QUEUED_TO_APPLY, ERROR), APPLYING)
+            _set(s, view.id, deny_ids, (QUEUED_TO_DENY,), DENYING)
     maps = {a: (APPLYING if a in apply_ids else
                 DENYING if st == QUEUED_TO_DENY else st)
             for a, st in maps.items()}
@@ -200,6 +203,10 @@ def _apply_instance(driver, view, maps, rules, share_id, failures):
                       view.id)
         answer = None
         reason = getattr(e, 'msg', None) or str(e) or type(e).__name__
+
+    if not maps:
+        # No rule on this instance: nothing to record.
+        return answer is not None
 
     def record(s):
         if answer is None:
@@ -223,8 +230,10 @@ def _apply_instance(driver, view, maps, rules, share_id, failures):
     return retry.transaction(record)
 
 
-def update_access(driver, share_id):
-    """Apply the share's rules on every available instance.
+def update_access(driver, share_id, instance_ids=None):
+    """Apply the share's rules on every available instance; with
+    ``instance_ids``, on those and on the instances with pending rules
+    only (the others' rules did not change).
 
     Instances in transition (creating, deleting, a promote) are skipped:
     the flow that ends their transition runs this again.
@@ -236,6 +245,12 @@ def update_access(driver, share_id):
         LOG.info('Share %s is gone: no access rules to update', share_id)
         return {}
     instance_views, maps, rules = loaded
+    if instance_ids is not None:
+        # Those and the instances with work: pending rules, or rules in
+        # error (applied again).
+        instance_views = [
+            v for v in instance_views if v.id in instance_ids or
+            set(maps.get(v.id, {}).values()) & set(PENDING + (ERROR,))]
     done = {}
     failures = set()
     for view in instance_views:
@@ -288,14 +303,10 @@ def fail_pending(share_id):
                              'down')).rowcount)
 
 
-def add_instance_maps(instance_id):
+def add_instance_maps(instance_id, share_id):
     """Map rows (queued_to_apply) on ``instance_id`` for every rule of its
-    share not being denied that has none there yet."""
+    share ``share_id`` not being denied that has none there yet."""
     with session.transaction() as s:
-        share_id = s.scalar(sa.select(Instance.share_id).where(
-            Instance.id == instance_id))
-        if share_id is None:
-            return 0
         mapped = sa.select(Map.access_id).where(
             Map.share_instance_id == instance_id)
         live = sa.select(Map.access_id).where(Map.state.not_in(DENIED))
@@ -312,8 +323,8 @@ def add_instance_maps(instance_id):
 def after_replica_added(driver, share_id, replica_id):
     """A new replica gets every rule; never fails the replica add."""
     try:
-        add_instance_maps(replica_id)
-        update_access(driver, share_id)
+        add_instance_maps(replica_id, share_id)
+        update_access(driver, share_id, instance_ids={replica_id})
     except Exception:
         LOG.exception('Access rules of new replica %s not applied',
                       replica_id)

@@ -20,6 +20,7 @@ from manila_repl.db import models
 from manila_repl.db import session
 from manila_repl import exception
 from manila_repl import quotas
+from manila_repl import share_types
 from manila_repl.scheduler.filters import availability_zone as az_filter
 from manila_repl.scheduler import rpcapi as scheduler_rpcapi
 from manila_repl.share import rpcapi as share_rpcapi
@@ -276,59 +277,101 @@ def get_replica(context, replica_id, s=None):
     return replica
 
 
-def get_replica_row(context, replica_id):
-    """The replica as one db.listing.replicas row (narrow columns, one query):
-    what showing it needs, without get_replica's share, sibling and export
-    location loads."""
+def get_replica_row(context, replica_id, s=None):
+    """The replica as one db.listing.replicas row (narrow columns, one
+    query): what showing it, or checking a request against it, needs,
+    without get_replica's share, sibling and export location loads."""
     query = _visible(context, listing.replica_query().where(
         Instance.id == replica_id))
-    with session.reader() as r:
-        row = r.execute(query).mappings().first()
+    if s is not None:
+        row = s.execute(query).mappings().first()
+    else:
+        with session.reader() as r:
+            row = r.execute(query).mappings().first()
     if row is None:
         raise exception.ShareReplicaNotFound(replica_id=replica_id)
     return row
 
 
-def _check_availability_zone(name, share_type=None, what='share', s=None):
+def _share_head(s, context, share_id):
+    """(project_id, replication_type, share_type_id) of a visible share,
+    one narrow query; ShareNotFound otherwise."""
+    row = s.execute(_visible(context, sa.select(
+        Share.project_id, Share.replication_type, Share.share_type_id)
+        .where(Share.id == share_id))).first()
+    if row is None:
+        raise exception.ShareNotFound(share_id=share_id)
+    return row
+
+
+def _siblings(s, share_id):
+    """Narrow rows of every instance of a share (read after its guard)."""
+    return s.execute(
+        sa.select(Instance.id, Instance.status, Instance.replica_state,
+                  Instance.host, Instance.availability_zone)
+        .where(Instance.share_id == share_id)).all()
+
+
+def _stored(s, instance):
+    """The instance as the database keeps it: MySQL's DATETIME drops the
+    microseconds the flushed object still has, and the answer must show
+    what a later GET shows."""
+    if s.get_bind().dialect.name == 'mysql':
+        s.refresh(instance, ['created_at'])
+    return instance
+
+
+def _check_availability_zone(name, share_type=None, what='share', s=None,
+                             type_id=None):
     """The zone must exist, and be one the share type's
-    ``availability_zones`` extra spec allows when it names some (400)."""
-    query = sa.select(models.AvailabilityZone.id).where(
-        models.AvailabilityZone.name == name)
-    if s is not None:
-        found = s.scalar(query)
-    else:
+    ``availability_zones`` extra spec allows when it names some (400).
+
+    The type: ``share_type`` (ORM), or ``type_id`` read narrowly in ``s``.
+    """
+    if s is None:
         with session.reader() as r:
-            found = r.scalar(query)
+            return _check_availability_zone(name, share_type, what, r,
+                                            type_id)
+    found = s.scalar(sa.select(models.AvailabilityZone.id).where(
+        models.AvailabilityZone.name == name))
     if found is None:
         raise exception.InvalidInput(
             reason='availability zone %s does not exist' % name)
-    if share_type is None:
+    if share_type is not None:
+        specs = {e.spec_key: e.spec_value for e in share_type.extra_specs}
+        type_id = share_type.id
+    elif type_id is not None:
+        specs = share_types.extra_specs_of(s, type_id)
+    else:
         return
-    allowed = az_filter.type_zones(
-        {e.spec_key: e.spec_value for e in share_type.extra_specs})
+    allowed = az_filter.type_zones(specs)
     if allowed and name not in allowed:
+        type_name = s.scalar(sa.select(models.ShareType.name).where(
+            models.ShareType.id == type_id))
         raise exception.InvalidInput(
             reason='a %s of share type %s cannot be created in availability '
                    'zone %s: the type allows only %s' % (
-                       what, share_type.name, name,
-                       ', '.join(sorted(allowed))))
+                       what, type_name, name, ', '.join(sorted(allowed))))
 
 
 def create_replica(context, share_id, availability_zone=None,
                    only_host=None):
-    """Record a new replica (creating/out_of_sync) and ask the scheduler."""
+    """Record a new replica (creating/out_of_sync) and ask the scheduler.
+
+    :returns: the new replica's instance (ORM, as stored)."""
     with session.transaction() as s:
-        share = get_share(context, share_id, s)
+        project_id, replication_type, type_id = _share_head(s, context,
+                                                            share_id)
         if availability_zone:
-            _check_availability_zone(availability_zone, share.share_type,
-                                     what='replica', s=s)
-        if not share.replication_type:
+            _check_availability_zone(availability_zone, what='replica', s=s,
+                                     type_id=type_id)
+        if not replication_type:
             raise exception.InvalidInput(
                 reason='share %s has no replication_type: its share type '
                        'does not support replication' % share_id)
         guard_share(s, share_id)
-        s.refresh(share, ['instances'])
-        active = _active(share)
+        active = next((i for i in _siblings(s, share_id)
+                       if i.replica_state == c.REPLICA_STATE_ACTIVE), None)
         if active is None or active.status != c.STATUS_AVAILABLE:
             raise exception.InvalidInput(
                 reason='share %s has no available active replica' %
@@ -343,28 +386,30 @@ def create_replica(context, share_id, availability_zone=None,
                            replica_state=c.REPLICA_STATE_OUT_OF_SYNC,
                            availability_zone=availability_zone,
                            cast_rules_to_readonly=(
-                               share.replication_type == 'readable'))
+                               replication_type == 'readable'))
         s.add(replica)
         s.flush()
-        quotas.check_replica(s, share.project_id)
+        _stored(s, replica)
+        quotas.check_replica(s, project_id)
         replica_id = replica.id
     cast(lambda: _scheduler_rpc().create_replica(context, replica_id,
                                                  only_host=only_host),
          _remove_instance(replica_id),
          'create replica of share %s' % share_id)
-    return get_replica(context, replica_id)
+    return replica
 
 
 def delete_replica(context, replica_id, force=False):
     """Delete a replica; never the share's last active one."""
     with session.transaction() as s:
-        replica = get_replica(context, replica_id, s)
-        share_id = replica.share_id
+        share_id = get_replica_row(context, replica_id, s)['share_id']
         guard_share(s, share_id)
-        share = get_share(context, share_id, s)
-        s.refresh(share, ['instances'])
-        s.refresh(replica)
-        actives = [i for i in share.instances
+        # Read again under the share's guard: what a promote left.
+        instances = _siblings(s, share_id)
+        replica = next((i for i in instances if i.id == replica_id), None)
+        if replica is None:
+            raise exception.ShareReplicaNotFound(replica_id=replica_id)
+        actives = [i for i in instances
                    if i.replica_state == c.REPLICA_STATE_ACTIVE]
         if replica.replica_state == c.REPLICA_STATE_ACTIVE and \
                 len(actives) <= 1:
@@ -379,11 +424,13 @@ def delete_replica(context, replica_id, force=False):
                     ', '.join(allowed), replica.status))
         if not replica.host:
             # Never placed: nothing exists on any backend.
-            s.delete(replica)
+            s.execute(sa.delete(Instance).where(Instance.id == replica_id))
             return
         active = next((a for a in actives if a.id != replica.id), None)
         previous = replica.status
-        replica.status = c.STATUS_DELETING
+        s.execute(sa.update(Instance).where(Instance.id == replica_id)
+                  .values(status=c.STATUS_DELETING,
+                          updated_at=timeutils.utcnow()))
         target_host = active.host if active is not None else replica.host
     cast(lambda: _share_rpc().delete_replica(context, target_host,
                                              replica_id, force=force),
@@ -392,45 +439,45 @@ def delete_replica(context, replica_id, force=False):
 
 
 def promote_replica(context, replica_id):
-    """Start a promote; returns False when the replica is already active.
+    """Start a promote; returns the replica's row as it then reads, or
+    None when the replica is already active.
 
     All of the share's available instances go to ``replication_change`` in
     the same transaction that takes the share's ``task_state``: a second
     promote, or a delete, meanwhile gets 409.
     """
     with session.transaction() as s:
-        replica = get_replica(context, replica_id, s)
-        if replica.replica_state == c.REPLICA_STATE_ACTIVE:
-            return False
-        if replica.status != c.STATUS_AVAILABLE:
-            if replica.status == c.STATUS_REPLICATION_CHANGE:
+        replica = get_replica_row(context, replica_id, s)
+        if replica['replica_state'] == c.REPLICA_STATE_ACTIVE:
+            return None
+        if replica['status'] != c.STATUS_AVAILABLE:
+            if replica['status'] == c.STATUS_REPLICATION_CHANGE:
                 raise exception.ShareBusy(
-                    share_id=replica.share_id,
+                    share_id=replica['share_id'],
                     reason='a replica promotion is in progress')
             raise exception.InvalidInput(
                 reason='replica %s must be available to be promoted, not '
-                       '%s' % (replica_id, replica.status))
-        if replica.replica_state in (c.REPLICA_STATE_OUT_OF_SYNC,
-                                     c.REPLICA_STATE_ERROR) \
+                       '%s' % (replica_id, replica['status']))
+        if replica['replica_state'] in (c.REPLICA_STATE_OUT_OF_SYNC,
+                                        c.REPLICA_STATE_ERROR) \
                 and not context.is_admin:
             raise exception.NotAuthorized(
                 'Only an administrator may promote a replica that is %s.' %
-                replica.replica_state)
-        share_id = replica.share_id
+                replica['replica_state'])
+        share_id = replica['share_id']
+        now = timeutils.utcnow()
         taken = s.execute(
             sa.update(Share)
             .where(Share.id == share_id, Share.task_state.is_(None))
             .values(task_state=c.TASK_REPLICATION_CHANGE,
-                    task_instance_id=replica_id,
-                    updated_at=timeutils.utcnow()))
+                    task_instance_id=replica_id, updated_at=now))
         if taken.rowcount != 1:
             raise busy(s, share_id)
         target = s.execute(
             sa.update(Instance)
             .where(Instance.id == replica_id,
                    Instance.status == c.STATUS_AVAILABLE)
-            .values(status=c.STATUS_REPLICATION_CHANGE,
-                    updated_at=timeutils.utcnow()))
+            .values(status=c.STATUS_REPLICATION_CHANGE, updated_at=now))
         if target.rowcount != 1:
             # Changed since we read it (deleted, reset): the exception rolls
             # the share's task_state back too.
@@ -441,9 +488,10 @@ def promote_replica(context, replica_id):
             sa.update(Instance)
             .where(Instance.share_id == share_id,
                    Instance.status == c.STATUS_AVAILABLE)
-            .values(status=c.STATUS_REPLICATION_CHANGE,
-                    updated_at=timeutils.utcnow()))
-        host = replica.host
+            .values(status=c.STATUS_REPLICATION_CHANGE, updated_at=now))
+        host = replica['host']
+        # The answer: the row as this transaction leaves it.
+        row = get_replica_row(context, replica_id, s)
 
     def undo(s):
         s.execute(sa.update(Instance)
@@ -455,28 +503,28 @@ def promote_replica(context, replica_id):
 
     cast(lambda: _share_rpc().promote_replica(context, host, replica_id),
          undo, 'promote replica %s' % replica_id)
-    return True
+    return row
 
 
 def resync_replica(context, replica_id):
     """Ask the active replica's manager to update this replica now."""
     with session.reader() as r:
-        replica = get_replica(context, replica_id, r)
-        if replica.replica_state == c.REPLICA_STATE_ACTIVE:
+        replica = get_replica_row(context, replica_id, r)
+        if replica['replica_state'] == c.REPLICA_STATE_ACTIVE:
             raise exception.InvalidInput(
                 reason='replica %s is active; only a non-active replica can '
                        'be resynced' % replica_id)
-        if replica.status != c.STATUS_AVAILABLE:
+        if replica['status'] != c.STATUS_AVAILABLE:
             raise exception.InvalidInput(
                 reason='replica %s must be available to be resynced, not %s'
-                       % (replica_id, replica.status))
-        active = r.scalars(sa.select(Instance).where(
-            Instance.share_id == replica.share_id,
-            Instance.replica_state == c.REPLICA_STATE_ACTIVE)).first()
-        if active is None or not active.host:
+                       % (replica_id, replica['status']))
+        host = r.scalar(sa.select(Instance.host).where(
+            Instance.share_id == replica['share_id'],
+            Instance.replica_state == c.REPLICA_STATE_ACTIVE))
+        if not host:
             raise exception.InvalidInput(
-                reason='share %s has no active replica' % replica.share_id)
-        host = active.host
+                reason='share %s has no active replica' %
+                       replica['share_id'])
     cast(lambda: _share_rpc().update_replica(context, host, replica_id),
          lambda s: None, 'resync replica %s' % replica_id)
 
@@ -486,7 +534,7 @@ def reset_replica_status(context, replica_id, status):
     if status not in c.STATUSES:
         raise exception.InvalidInput(reason='invalid status %s' % status)
     with session.transaction() as s:
-        get_replica(context, replica_id, s)
+        get_replica_row(context, replica_id, s)
         s.execute(sa.update(Instance).where(Instance.id == replica_id)
                   .values(status=status, updated_at=timeutils.utcnow()))
 

@@ -65,9 +65,13 @@ def _primary(alias):
                   alias.replica_state.is_(None))
 
 
+# Built once: an alias copies every column of its table when made.
+_OTHER = orm.aliased(Instance, name='other')
+
+
 def _replica_work(r, backend, older_than):
     """Replicas being added or removed whose share's active is ours."""
-    active = orm.aliased(Instance)
+    active = _OTHER
     rows = r.execute(
         sa.select(Instance.id, Instance.status, Instance.share_id)
         .join(active, sa.and_(
@@ -131,7 +135,7 @@ def promotes_to(backend, active_backend, older_than):
 def _snapshot_work(r, backend, older_than):
     """Snapshots with instances creating or deleting, on shares whose
     primary instance is ours."""
-    primary = orm.aliased(Instance)
+    primary = _OTHER
     rows = r.execute(
         sa.select(SnapshotInstance.snapshot_id, SnapshotInstance.status,
                   Snapshot.share_id)

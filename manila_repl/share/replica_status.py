@@ -64,9 +64,13 @@ _SAVE = (sa.update(Instance)
                  updated_at=sa.bindparam('b_now')))
 
 
+# Built once: an alias copies every column of its table when made.
+_ACTIVE = orm.aliased(Instance, name='active')
+
+
 def _batch_query(backend, after, size):
     """Instances of the next ``size`` shares whose active is ours."""
-    active = orm.aliased(Instance)
+    active = _ACTIVE
     shares = (sa.select(active.share_id.label('share_id'))
               .join(Share, Share.id == active.share_id)
               .where(active.replica_state == c.REPLICA_STATE_ACTIVE,

@@ -75,14 +75,16 @@ def add_replica(driver, replica_id):
         notifications.share_event(driver, 'share_replica.create.end',
                                   replica, status=c.STATUS_AVAILABLE,
                                   replica_state=state)
-    _sync_snapshots(driver, replica_id)
+    _sync_snapshots(driver, replica_id, replica.share_id)
 
 
-def _sync_snapshots(driver, replica_id):
+def _sync_snapshots(driver, replica_id, share_id):
     """A replica that just synced gets every available snapshot of its
     share (the design: in_sync means it holds them all); one that could
     not take them all is out_of_sync."""
-    replica, view = instance_db.load(replica_id)
+    if not snapshots.replica_lacks_snapshots(share_id, replica_id):
+        return
+    replica, view = instance_db.load(replica_id, share_id)
     if replica is None or replica.status != c.STATUS_AVAILABLE or \
             replica.replica_state == c.REPLICA_STATE_ERROR:
         return
@@ -167,8 +169,9 @@ def _finish_promote(share_id, replica_id, updates, replication_type):
             LOG.info('Promote of replica %s recorded already', replica_id)
             return unreachable
         now = timeutils.utcnow()
-        instances = s.scalars(sa.select(Instance).where(
-            Instance.share_id == share_id)).all()
+        instances = s.execute(
+            sa.select(Instance.id, Instance.replica_state, Instance.status)
+            .where(Instance.share_id == share_id)).all()
         for instance in instances:
             update = by_id.get(instance.id, {})
             state = update.get('replica_state')
@@ -178,18 +181,20 @@ def _finish_promote(share_id, replica_id, updates, replication_type):
                     c.REPLICA_STATE_ACTIVE and replication_type != 'writable':
                 # Also when the driver's answer leaves the old active out.
                 state = c.REPLICA_STATE_OUT_OF_SYNC
+            values = {'updated_at': now}
             if instance.id == replica_id:
-                instance.status_message = None
+                values['status_message'] = None
             elif state == c.REPLICA_STATE_ERROR:
-                instance.status_message = _error_message(instance, update,
-                                                         replica_id)
+                values['status_message'] = _error_message(
+                    instance, update, replica_id)
                 if instance.replica_state != c.REPLICA_STATE_ERROR:
                     unreachable.append(instance.id)
             if state:
-                instance.replica_state = state
+                values['replica_state'] = state
             if instance.status == c.STATUS_REPLICATION_CHANGE:
-                instance.status = c.STATUS_AVAILABLE
-            instance.updated_at = now
+                values['status'] = c.STATUS_AVAILABLE
+            s.execute(sa.update(Instance).where(Instance.id == instance.id)
+                      .values(**values))
             if 'export_locations' in update:
                 instance_db.set_export_locations(
                     s, instance.id, update['export_locations'])
@@ -358,4 +363,4 @@ def update_replica(driver, replica_id):
         # again; those that failed while it was away read error till now.
         access.apply_again(driver, replica.share_id)
     if update and update.get('replica_state') == c.REPLICA_STATE_IN_SYNC:
-        _sync_snapshots(driver, replica_id)
+        _sync_snapshots(driver, replica_id, replica.share_id)

@@ -183,6 +183,48 @@ def delete_snapshot(driver, snapshot_id, force=False):
                           messages.Detail.DRIVER_FAILED_DELETE_SNAPSHOT)
 
 
+# Built once: an alias copies every column of its table when made.
+_ON_ACTIVE = orm.aliased(SnapshotInstance, name='on_active')
+_MINE = orm.aliased(SnapshotInstance, name='mine')
+_ACTIVE = orm.aliased(Instance, name='active')
+
+
+def _missing(s, share_id, replica_id):
+    """(snapshot id, size) of the share's available snapshots the replica
+    has no instance of, oldest first."""
+    return s.execute(
+        sa.select(Snapshot.id, Snapshot.size, Snapshot.created_at)
+        .join(_ON_ACTIVE, _ON_ACTIVE.snapshot_id == Snapshot.id)
+        .join(_ACTIVE, _ACTIVE.id == _ON_ACTIVE.share_instance_id)
+        .where(Snapshot.share_id == share_id,
+               _ACTIVE.replica_state == c.REPLICA_STATE_ACTIVE,
+               _ACTIVE.id != replica_id,
+               _ON_ACTIVE.status == c.STATUS_AVAILABLE,
+               ~sa.exists().where(
+                   _MINE.snapshot_id == Snapshot.id,
+                   _MINE.share_instance_id == replica_id))
+        .distinct()
+        .order_by(Snapshot.created_at, Snapshot.id)).all()
+
+
+def _in_error(s, replica_id):
+    """(snapshot instance id, snapshot id, size) the replica has in error.
+    """
+    return s.execute(
+        sa.select(SnapshotInstance.id, Snapshot.id, Snapshot.size)
+        .join(Snapshot, Snapshot.id == SnapshotInstance.snapshot_id)
+        .where(SnapshotInstance.share_instance_id == replica_id,
+               SnapshotInstance.status == c.STATUS_ERROR)).all()
+
+
+def replica_lacks_snapshots(share_id, replica_id):
+    """Whether sync_replica_snapshots has work for the replica (a read:
+    most shares have no snapshot, and then a sync writes nothing)."""
+    with session.reader() as r:
+        return bool(_missing(r, share_id, replica_id) or
+                    _in_error(r, replica_id))
+
+
 def fail_pending(snapshot_id, status, message):
     """Fail, with ``message``, the snapshot's instances still in
     ``status`` (``creating``: error; ``deleting``: error_deleting)
@@ -206,23 +248,8 @@ def sync_replica_snapshots(driver, share_id, replica_view):
     A snapshot is available when its instance on the share's active
     replica is. :returns: True when the replica now holds them all.
     """
-    on_active = orm.aliased(SnapshotInstance)
-    mine = orm.aliased(SnapshotInstance)
-    active = orm.aliased(Instance)
     with session.transaction() as s:
-        missing = s.execute(
-            sa.select(Snapshot.id, Snapshot.size, Snapshot.created_at)
-            .join(on_active, on_active.snapshot_id == Snapshot.id)
-            .join(active, active.id == on_active.share_instance_id)
-            .where(Snapshot.share_id == share_id,
-                   active.replica_state == c.REPLICA_STATE_ACTIVE,
-                   active.id != replica_view.id,
-                   on_active.status == c.STATUS_AVAILABLE,
-                   ~sa.exists().where(
-                       mine.snapshot_id == Snapshot.id,
-                       mine.share_instance_id == replica_view.id))
-            .distinct()
-            .order_by(Snapshot.created_at, Snapshot.id)).all()
+        missing = _missing(s, share_id, replica_view.id)
         # Only while the replica is still there and not being removed.
         alive = s.scalar(sa.select(Instance.id).where(
             Instance.id == replica_view.id,
@@ -238,12 +265,8 @@ def sync_replica_snapshots(driver, share_id, replica_view):
             s.flush()
             work.append((snapshot_id, size, row.id))
         # Those it has but in error are retried too.
-        retry = s.execute(
-            sa.select(SnapshotInstance.id, Snapshot.id, Snapshot.size)
-            .join(Snapshot, Snapshot.id == SnapshotInstance.snapshot_id)
-            .where(SnapshotInstance.share_instance_id == replica_view.id,
-                   SnapshotInstance.status == c.STATUS_ERROR)).all()
-        for snapshot_instance_id, snapshot_id, size in retry:
+        for snapshot_instance_id, snapshot_id, size in _in_error(
+                s, replica_view.id):
             if _transition(s, snapshot_instance_id, c.STATUS_ERROR,
                            status=c.STATUS_CREATING, status_message=None):
                 work.append((snapshot_id, size, snapshot_instance_id))

@@ -48,25 +48,34 @@ class ShareInstanceView:
 def from_rows(rows):
     """Views for instance rows of one share, each with its siblings.
 
-    ``rows`` are objects or mappings with the ShareInstanceView field names
-    (``size``, ``share_proto`` and ``replication_type`` from the share).
+    ``rows`` are mappings or objects with the ShareInstanceView field
+    names (``size``, ``share_proto`` and ``replication_type`` from the
+    share). The status loop builds these for every replica it visits:
+    plain positional construction, no per-field lookups through lambdas.
     """
     bare = [_bare(r) for r in rows]
-    return [dataclasses.replace(
-        v, replicas=tuple(o for o in bare if o is not v)) for v in bare]
+    if len(bare) < 2:
+        return bare
+    return [_with_replicas(v, tuple(o for o in bare if o is not v))
+            for v in bare]
+
+
+def _with_replicas(view, replicas):
+    return ShareInstanceView(
+        view.id, view.share_id, view.host, view.availability_zone,
+        view.status, view.replica_state, view.size, view.share_proto,
+        view.replication_type, view.last_sync_at, view.export_locations,
+        replicas)
 
 
 def _bare(row):
-    get = row.get if isinstance(row, dict) else (
+    get = row.get if hasattr(row, 'get') else (
         lambda k, d=None: getattr(row, k, d))
     return ShareInstanceView(
-        id=get('id'), share_id=get('share_id'), host=get('host'),
-        availability_zone=get('availability_zone'), status=get('status'),
-        replica_state=get('replica_state'), size=get('size'),
-        share_proto=get('share_proto'),
-        replication_type=get('replication_type'),
-        last_sync_at=get('last_sync_at'),
-        export_locations=tuple(get('export_locations') or ()))
+        get('id'), get('share_id'), get('host'), get('availability_zone'),
+        get('status'), get('replica_state'), get('size'),
+        get('share_proto'), get('replication_type'), get('last_sync_at'),
+        tuple(get('export_locations') or ()))
 
 
 def for_share(share):

@@ -14,7 +14,11 @@ RABBIT = ('127.0.0.1', 5672)
 POSTGRES_URL = os.environ.get(
     'MANILA_REPL_TEST_POSTGRES', 'postgresql+psycopg2://postgres@127.0.0.1:5432/test')
 MARIADB_URL = os.environ.get(
-    'MANILA_REPL_TEST_MARIADB', 'mysql+pymysql://root@127.0.0.1:3306/test')
+    'MANILA_REPL_TEST_MARIADB', 'mysql+mysqldb://root@127.0.0.1:3306/test')
+#: The MariaDB drivers a deployment may use (the URL's dialect): kinds
+#: ``mariadb`` (the documented default, mysqlclient) and ``mariadb-pymysql``.
+MARIADB_DRIVERS = {'mariadb': 'mysql+mysqldb',
+                   'mariadb-pymysql': 'mysql+pymysql'}
 
 
 def required():
@@ -59,11 +63,15 @@ def rabbit_vhost():
 
 @contextlib.contextmanager
 def database(kind):
-    """A fresh, empty database on the PostgreSQL or MariaDB server."""
+    """A fresh, empty database on the PostgreSQL or MariaDB server
+    (``kind``: postgresql, or one of MARIADB_DRIVERS)."""
     import sqlalchemy as sa
 
     base = POSTGRES_URL if kind == 'postgresql' else MARIADB_URL
     url = sa.engine.make_url(base)
+    if kind in MARIADB_DRIVERS:
+        url = url.set(drivername=MARIADB_DRIVERS[kind])
+        base = url.render_as_string(hide_password=False)
     if not _port_open((url.host, url.port)):
         unavailable(kind, 'nothing listens on %s:%s' % (url.host, url.port))
     name = 'manila_repl_' + uuid.uuid4().hex[:10]

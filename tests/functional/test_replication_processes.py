@@ -1,5 +1,6 @@
 """api, scheduler and three share managers as separate processes over
-RabbitMQ, with PostgreSQL and with MariaDB, driven over HTTP."""
+RabbitMQ, with PostgreSQL and with MariaDB (through mysqlclient, the
+documented driver, and PyMySQL), driven over HTTP."""
 import concurrent.futures
 import json
 import os
@@ -12,7 +13,8 @@ from tests.functional import services
 from tests.functional import workflow
 
 
-@pytest.fixture(scope='module', params=['postgresql', 'mariadb'])
+@pytest.fixture(scope='module',
+                params=['postgresql', 'mariadb', 'mariadb-pymysql'])
 def deployed(request, tmp_path_factory):
     with services.rabbit_vhost() as transport_url, \
             services.database(request.param) as db_url:

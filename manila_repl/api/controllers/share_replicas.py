@@ -136,11 +136,13 @@ class ShareReplicasController(rest.RestController):
         if name == 'promote':
             validation.validate(schema.promote, argument)
             # quiesce_wait_time (2.75+) is accepted; drivers do not use it.
-            if not share_api.promote_replica(ctx, replica_id):
+            row = share_api.promote_replica(ctx, replica_id)
+            if row is None:
                 # Already active: nothing to do. (With an empty body pecan
                 # would turn the 200 into a 204.)
                 pecan.response.status = 200
-            return _show(ctx, replica_id)
+                return _show(ctx, replica_id)
+            return views.show(row, ctx.is_admin, microversion.current())
         if name == 'resync':
             share_api.resync_replica(ctx, replica_id)
         elif name == 'reset_status':

@@ -92,6 +92,8 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         # than the file IO of a replica update. Values are still read from
         # the section each time.
         self._sections = {}
+        # controller.pid of each backend: (its stat key, the pid).
+        self._pids = {}
 
     # -- files -------------------------------------------------------------
     def _section(self, backend_name):
@@ -149,14 +151,33 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
                 reason='injected failure of %s on %s' % (method,
                                                          self.backend_name))
 
+    def _controller_pid(self, directory):
+        """The pid in ``controller.pid``, read again only when the file
+        was replaced (a stat instead of an open and a read: the status
+        loop asks twice per replica)."""
+        path = os.path.join(directory, 'controller.pid')
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return None
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        cached = self._pids.get(path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        try:
+            with open(path) as f:
+                pid = int(f.read())
+        except (FileNotFoundError, ValueError):
+            return None
+        self._pids[path] = (key, pid)
+        return pid
+
     def _reachable(self, backend_name):
         directory = self._dir(backend_name)
         if os.path.exists(os.path.join(directory, 'offline')):
             return False
-        try:
-            with open(os.path.join(directory, 'controller.pid')) as f:
-                pid = int(f.read())
-        except (FileNotFoundError, ValueError):
+        pid = self._controller_pid(directory)
+        if pid is None:
             return False
         try:
             os.kill(pid, 0)
