@@ -3,13 +3,15 @@ throughput with ``[metrics]/enabled`` on and off, in interleaved rounds
 (the machine is shared: each round runs both, in alternating order, and
 the medians are compared).
 
-    .venv/bin/python -m benchmarks.metrics_cost cycle [--rounds 7]
+    .venv/bin/python -m benchmarks.metrics_cost cycle [--rounds 21]
     .venv/bin/python -m benchmarks.metrics_cost api [--rounds 5]
 
 cycle: one backend's status cycle over --replicas replicas (fake driver,
 SQLite file, as benchmarks/periodic_cycle.py), on: exactly what the share
 manager adds (the replica gauges' GROUP BY query, the cycle timer, every
-driver call timed, each replica's sync age observed).
+driver call timed, each replica's sync age observed); a third arm runs
+off again (A/A control: the noise the on/off difference reads in), the
+arms' order rotating each round.
 api: manila-repl-api as its own process on PostgreSQL (as
 benchmarks/api_throughput.py): GET /v2/share-replicas/detail (100 rows)
 and ?share_id=X (3 rows), 4 client threads; on: the route hook and the
@@ -81,33 +83,41 @@ def cycle(args):
         # Warm: the first sync of each replica, and the metrics' creation.
         run(False)
         run(True)
-        times = {False: [], True: []}
-        cpu = {False: [], True: []}
+        # Arms: off, on, and off again as a control (A/A: what two
+        # identical arms differ by here is the noise the A/B reads in);
+        # each round rotates their order.
+        arms = ('off', 'on', 'control')
+        times = {arm: [] for arm in arms}
+        cpu = {arm: [] for arm in arms}
         print('load average before: %s' % _loadavg())
         for n in range(args.rounds):
-            for on in ((False, True) if n % 2 else (True, False)):
-                wall, used = run(on)
-                times[on].append(wall)
-                cpu[on].append(used)
-            print('round %d: off %.3f s (CPU %.3f s), on %.3f s (CPU %.3f '
-                  's)' % (n + 1, times[False][-1], cpu[False][-1],
-                          times[True][-1], cpu[True][-1]))
+            for arm in arms[n % 3:] + arms[:n % 3]:
+                wall, used = run(arm == 'on')
+                times[arm].append(wall)
+                cpu[arm].append(used)
+            print('round %d: %s' % (n + 1, ', '.join(
+                '%s %.3f s (CPU %.3f s)' % (arm, times[arm][-1],
+                                            cpu[arm][-1])
+                for arm in arms)))
         print('load average after: %s' % _loadavg())
         added = _added_per_cycle(backend, args.replicas)
         print('RESULT metrics_cost cycle components: %.1f ms per cycle '
               '(the gauges\' query, each driver call timed, each '
               'replica\'s sync age): %.1f%% of the off median' % (
-                  added * 1000, added / statistics.median(times[False]) *
+                  added * 1000, added / statistics.median(times['off']) *
                   100))
         print('RESULT metrics_cost cycle sqlite replicas=%d over %d rounds: '
-              'wall off median %.3f s, on %.3f s (%+.1f%%); CPU of this '
-              'process off median %.3f s, on %.3f s (%+.1f%%)' % (
+              'wall off median %.3f s, on %.3f s (%+.1f%%), control %+.1f%%; '
+              'CPU of this process off median %.3f s, on %.3f s (%+.1f%%), '
+              'control %+.1f%%' % (
                   args.replicas, args.rounds,
-                  statistics.median(times[False]),
-                  statistics.median(times[True]),
-                  _overhead(times[False], times[True]),
-                  statistics.median(cpu[False]), statistics.median(cpu[True]),
-                  _overhead(cpu[False], cpu[True])))
+                  statistics.median(times['off']),
+                  statistics.median(times['on']),
+                  _overhead(times['off'], times['on']),
+                  _overhead(times['off'], times['control']),
+                  statistics.median(cpu['off']), statistics.median(cpu['on']),
+                  _overhead(cpu['off'], cpu['on']),
+                  _overhead(cpu['off'], cpu['control'])))
     finally:
         metrics.reset()
         session.reset()

@@ -42,6 +42,8 @@ class Metrics:
     def __init__(self):
         import prometheus_client as pc
 
+        from manila_repl import fast_histogram
+
         self.registry = pc.CollectorRegistry()
         r = self.registry
         # API (manila_repl/api/metrics.py)
@@ -65,13 +67,13 @@ class Metrics:
             'successful sync among its available non-active replicas (0 '
             'when it has none).', ['backend'], registry=r,
             multiprocess_mode='liveall')
-        self.sync_age = pc.Histogram(
+        # The status loop observes these per replica: fast_histogram's.
+        self.sync_age = fast_histogram.Histogram(
             'manila_repl_replica_sync_age_seconds',
             'Seconds since the last successful sync of each non-active '
             'replica, observed when the status loop checks it (labelled '
             'with the replica\'s backend).', ['backend'],
             buckets=_LAG_BUCKETS, registry=r)
-        self.sync_age_by_backend = {}
         self.cycle = pc.Histogram(
             'manila_repl_replica_status_cycle_duration_seconds',
             'Seconds one run of a backend\'s replica status loop took.',
@@ -80,7 +82,7 @@ class Metrics:
             'manila_repl_replica_status_errors',
             'Replica status checks that failed (the driver raised), and '
             'status loop runs that failed.', ['backend'], registry=r)
-        self.driver_duration = pc.Histogram(
+        self.driver_duration = fast_histogram.Histogram(
             'manila_repl_driver_call_duration_seconds',
             'Seconds a driver call took, by driver method.',
             ['backend', 'method'], buckets=_DRIVER_BUCKETS, registry=r)
@@ -202,15 +204,14 @@ def backend_replicas(backend, counts, oldest_sync, now):
         else 0.0)
 
 
-def sync_age(backend, seconds):
+def sync_ages(by_backend):
+    """``by_backend``: {backend: [seconds since each replica's last
+    sync]}, one status-loop batch."""
     m = _metrics
     if m is not None:
-        child = m.sync_age_by_backend.get(backend)
-        if child is None:
-            # The status loop observes once per replica: look it up once.
-            child = m.sync_age_by_backend.setdefault(
-                backend, m.sync_age.labels(backend))
-        child.observe(max(seconds, 0.0))
+        for backend, ages in by_backend.items():
+            m.sync_age.labels(backend).observe_many(
+                max(age, 0.0) for age in ages)
 
 
 def status_error(backend):

@@ -43,15 +43,17 @@ def saved(driver, rows, params, now):
     if metrics.get() is None and not notifications.enabled():
         return
     by_id = {row['id']: row for row in rows}
+    ages = {}
     for param in params:
         row = by_id[param['b_id']]
         synced = param['b_synced'] or row['last_sync_at']
         if isinstance(synced, datetime.datetime):
-            metrics.sync_age((row['host'] or '').partition('#')[0],
-                             (now - synced).total_seconds())
+            ages.setdefault((row['host'] or '').partition('#')[0], []).append(
+                (now - synced).total_seconds())
         else:
             synced = None
         if param['b_state'] != row['replica_state']:
             notifications.state_change(
                 driver, dict(row, last_sync_at=synced), param['b_state'],
                 now)
+    metrics.sync_ages(ages)
