@@ -76,7 +76,11 @@ def _batch_query(backend, after, size):
               .where(active.replica_state == c.REPLICA_STATE_ACTIVE,
                      active.host.startswith(backend + '#', autoescape=True),
                      Share.task_state.is_(None),
-                     active.share_id > after)
+                     active.share_id > after,
+                     # Said of both sides of the join: PostgreSQL does not
+                     # carry an inequality across it, and would scan the
+                     # shares from the first each batch (O(N^2) a cycle).
+                     Share.id > after)
               .order_by(active.share_id).limit(size).subquery())
     return (sa.select(*_COLUMNS)
             .join(Share, Share.id == Instance.share_id)

@@ -94,6 +94,9 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         self._sections = {}
         # controller.pid of each backend: (its stat key, the pid).
         self._pids = {}
+        # backend name -> its directory (asked several times per replica
+        # by the status loop; fake_root_path cannot change while running).
+        self._dirs = {}
 
     # -- files -------------------------------------------------------------
     def _section(self, backend_name):
@@ -107,7 +110,11 @@ class FakeShareDriver(driver.ShareDriver, driver.ReplicationMixin,
         return self._section(backend_name).fake_root_path
 
     def _dir(self, backend_name):
-        return os.path.join(self._root(backend_name), backend_name)
+        directory = self._dirs.get(backend_name)
+        if directory is None:
+            directory = os.path.join(self._root(backend_name), backend_name)
+            self._dirs[backend_name] = directory
+        return directory
 
     def _path(self, view):
         # Named after the instance id (a uuid we generated), never user input.
