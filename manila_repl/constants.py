@@ -26,6 +26,9 @@ REPLICA_STATE_ACTIVE = 'active'
 REPLICA_STATE_IN_SYNC = 'in_sync'
 REPLICA_STATE_OUT_OF_SYNC = 'out_of_sync'
 REPLICA_STATE_ERROR = 'error'
+# An access rule that could not be applied (its other states: share/access.py)
+ACCESS_STATE_ERROR = 'error'
+
 REPLICA_STATES = (REPLICA_STATE_ACTIVE, REPLICA_STATE_IN_SYNC,
                   REPLICA_STATE_OUT_OF_SYNC, REPLICA_STATE_ERROR)
 

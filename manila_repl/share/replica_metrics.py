@@ -37,9 +37,9 @@ def failed(view):
 
 
 def saved(driver, rows, params, now):
-    """A batch was saved (``params`` of replica_status._SAVE for its
-    ``rows``): the age of each replica's last sync, and the state
-    changes."""
+    """A batch was saved (``params``: the answers db.replica_states.save
+    stored for its ``rows``): the age of each replica's last sync, and
+    the state changes."""
     if metrics.get() is None and not notifications.enabled():
         return
     by_id = {row['id']: row for row in rows}

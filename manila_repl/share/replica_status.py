@@ -4,8 +4,9 @@ Every ``replica_status_interval`` seconds: for the replicated shares whose
 ACTIVE instance this backend owns, call ``update_replica_status`` once per
 non-active instance in status available and save the answers. The shares
 are read in SQL, in keyset batches of ``replica_status_batch_size`` shares,
-narrow columns only, one SELECT and one executemany UPDATE per batch: the
-statement count grows with the batches, not the replicas. One failing
+narrow columns only, one SELECT and one UPDATE per batch
+(db/replica_states.py): the statement count grows with the batches, not
+the replicas. One failing
 replica never stops the loop; the UPDATE is conditional, so a replica
 deleted or put in transition meanwhile is left alone.
 """
@@ -14,13 +15,10 @@ import operator
 
 from oslo_log import log as logging
 from oslo_utils import timeutils
-import sqlalchemy as sa
-from sqlalchemy import orm
 
 from manila_repl import constants as c
 from manila_repl import coordination
-from manila_repl.db import models
-from manila_repl.db import session
+from manila_repl.db import replica_states
 from manila_repl import messages
 from manila_repl.share import access
 from manila_repl.share import replica_metrics
@@ -28,65 +26,6 @@ from manila_repl.share import snapshots
 from manila_repl.share import views
 
 LOG = logging.getLogger(__name__)
-Instance = models.ShareInstance
-Share = models.Share
-
-_COLUMNS = (Instance.id, Instance.share_id, Instance.host,
-            Instance.availability_zone, Instance.status,
-            Instance.replica_state, Instance.last_sync_at, Share.size,
-            Share.share_proto, Share.replication_type,
-            # Whether the share has snapshots: an in_sync replica must
-            # hold them all, checked only then (one column, no query).
-            sa.exists().where(models.ShareSnapshot.share_id ==
-                              Instance.share_id).label('has_snapshots'),
-            # Whether an access rule is in error on the instance: applied
-            # again after a sync reached it (e.g. a re-seeded old active).
-            sa.exists().where(
-                models.ShareInstanceAccessMap.share_instance_id ==
-                Instance.id,
-                models.ShareInstanceAccessMap.state == access.ERROR,
-            ).label('access_errors'))
-
-_SAVE = (sa.update(Instance)
-         .where(Instance.id == sa.bindparam('b_id'),
-                Instance.status == c.STATUS_AVAILABLE,
-                Instance.replica_state != c.REPLICA_STATE_ACTIVE)
-         .values(replica_state=sa.bindparam('b_state'),
-                 last_sync_at=sa.func.coalesce(
-                     sa.bindparam('b_synced', type_=sa.DateTime),
-                     Instance.last_sync_at),
-                 # An error without a reason keeps the one it had (e.g.
-                 # why a promote marked this old active error).
-                 status_message=sa.case(
-                     (sa.bindparam('b_keep', type_=sa.Boolean),
-                      Instance.status_message),
-                     else_=sa.bindparam('b_message', type_=sa.Text)),
-                 updated_at=sa.bindparam('b_now')))
-
-
-# Built once: an alias copies every column of its table when made.
-_ACTIVE = orm.aliased(Instance, name='active')
-
-
-def _batch_query(backend, after, size):
-    """Instances of the next ``size`` shares whose active is ours."""
-    active = _ACTIVE
-    shares = (sa.select(active.share_id.label('share_id'))
-              .join(Share, Share.id == active.share_id)
-              .where(active.replica_state == c.REPLICA_STATE_ACTIVE,
-                     active.host.startswith(backend + '#', autoescape=True),
-                     Share.task_state.is_(None),
-                     active.share_id > after,
-                     # Said of both sides of the join: PostgreSQL does not
-                     # carry an inequality across it, and would scan the
-                     # shares from the first each batch (O(N^2) a cycle).
-                     Share.id > after)
-              .order_by(active.share_id).limit(size).subquery())
-    return (sa.select(*_COLUMNS)
-            .join(Share, Share.id == Instance.share_id)
-            .join(shares, shares.c.share_id == Instance.share_id)
-            .order_by(Instance.share_id, Instance.id))
-
 
 def _update_one(driver, view):
     try:
@@ -112,7 +51,7 @@ def _sync_snapshots(driver, share_id, view):
         return False
 
 
-def _update_share(driver, share_id, group, now):
+def _update_share(driver, share_id, group):
     """Update the non-active replicas of one share (its batch rows)."""
     params = []
     has_snapshots = group[0]['has_snapshots']
@@ -142,8 +81,7 @@ def _update_share(driver, share_id, group, now):
                        'b_message': update.get('message'),
                        'b_keep': (update['replica_state'] ==
                                   c.REPLICA_STATE_ERROR and
-                                  not update.get('message')),
-                       'b_now': now})
+                                  not update.get('message'))})
     if retry_access:
         # Rules in error are applied again now that the storage answers.
         access.apply_again(driver, share_id)
@@ -176,9 +114,7 @@ def run_cycle(driver, backend, batch_size):
     """
     after, updated, batches = '', 0, 0
     while True:
-        with session.reader() as r:
-            rows = r.execute(_batch_query(backend, after, batch_size)
-                             ).mappings().all()
+        rows = replica_states.batch(backend, after, batch_size)
         batches += 1
         if not rows:
             break
@@ -194,13 +130,11 @@ def run_cycle(driver, backend, batch_size):
                 LOG.debug('Share %s is busy; skipped this cycle', share_id)
                 continue
             try:
-                params.extend(_update_share(driver, share_id, list(group),
-                                            now))
+                params.extend(_update_share(driver, share_id, list(group)))
             finally:
                 lock.release()
         if params:
-            with session.transaction() as s:
-                s.connection().execute(_SAVE, params)
+            replica_states.save(params, now)
             updated += len(params)
             _record_transitions(rows, params)
             replica_metrics.saved(driver, rows, params, now)

@@ -65,12 +65,13 @@ def _ensure_parsed():
 
 
 @contextlib.contextmanager
-def temp_database(tmp_path):
-    """A migrated SQLite file in ``tmp_path``; RPC on fake://."""
+def temp_database(tmp_path, url=None):
+    """A migrated SQLite file in ``tmp_path`` (or the empty database at
+    ``url``); RPC on fake://."""
     _ensure_parsed()
     rpc.set_defaults('fake://')
     overrides = Overrides()
-    overrides.set('connection', f"sqlite:///{tmp_path / 'db.sqlite'}",
+    overrides.set('connection', url or f"sqlite:///{tmp_path / 'db.sqlite'}",
                   group='database')
     overrides.set('state_path', str(tmp_path))
     overrides.set('transport_url', 'fake://')
