@@ -6,9 +6,9 @@ non-active instance in status available and save the answers. The shares
 are read in SQL, in keyset batches of ``replica_status_batch_size`` shares,
 narrow columns only, one SELECT and one UPDATE per batch
 (db/replica_states.py): the statement count grows with the batches, not
-the replicas. One failing
-replica never stops the loop; the UPDATE is conditional, so a replica
-deleted or put in transition meanwhile is left alone.
+the replicas. One failing replica never stops the loop; the UPDATE is
+conditional, so a replica deleted or put in transition meanwhile is left
+alone.
 """
 import itertools
 import operator
