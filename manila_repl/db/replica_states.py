@@ -64,23 +64,31 @@ def batch(backend, after, size):
                          ).mappings().all()
 
 
+def _save(answer_id, state, synced, keep, message, now):
+    """The conditional UPDATE of one answer's instance, from where the
+    answers come (bind parameters, or the columns of the answers joined
+    as arrays)."""
+    return (sa.update(Instance)
+            .where(Instance.id == answer_id,
+                   Instance.status == c.STATUS_AVAILABLE,
+                   Instance.replica_state != c.REPLICA_STATE_ACTIVE)
+            .values(replica_state=state,
+                    last_sync_at=sa.func.coalesce(synced,
+                                                  Instance.last_sync_at),
+                    # An error without a reason keeps the one it had (e.g.
+                    # why a promote marked this old active error).
+                    status_message=sa.case((keep, Instance.status_message),
+                                           else_=message),
+                    updated_at=now))
+
+
 # One row per answer: b_id, b_state, b_synced (None: keep), b_message,
 # b_keep (keep the status message), b_now.
-_SAVE = (sa.update(Instance)
-         .where(Instance.id == sa.bindparam('b_id'),
-                Instance.status == c.STATUS_AVAILABLE,
-                Instance.replica_state != c.REPLICA_STATE_ACTIVE)
-         .values(replica_state=sa.bindparam('b_state'),
-                 last_sync_at=sa.func.coalesce(
-                     sa.bindparam('b_synced', type_=sa.DateTime),
-                     Instance.last_sync_at),
-                 # An error without a reason keeps the one it had (e.g.
-                 # why a promote marked this old active error).
-                 status_message=sa.case(
-                     (sa.bindparam('b_keep', type_=sa.Boolean),
-                      Instance.status_message),
-                     else_=sa.bindparam('b_message', type_=sa.Text)),
-                 updated_at=sa.bindparam('b_now')))
+_SAVE = _save(sa.bindparam('b_id'), sa.bindparam('b_state'),
+              sa.bindparam('b_synced', type_=sa.DateTime),
+              sa.bindparam('b_keep', type_=sa.Boolean),
+              sa.bindparam('b_message', type_=sa.Text),
+              sa.bindparam('b_now'))
 
 
 def _array(name, item_type):
@@ -99,17 +107,9 @@ _ANSWERS = sa.func.unnest(
 ).table_valued('id', 'state', 'synced', 'message',
                'keep').render_derived(name='answers')
 
-_SAVE_ARRAYS = (sa.update(Instance)
-                .where(Instance.id == _ANSWERS.c.id,
-                       Instance.status == c.STATUS_AVAILABLE,
-                       Instance.replica_state != c.REPLICA_STATE_ACTIVE)
-                .values(replica_state=_ANSWERS.c.state,
-                        last_sync_at=sa.func.coalesce(
-                            _ANSWERS.c.synced, Instance.last_sync_at),
-                        status_message=sa.case(
-                            (_ANSWERS.c.keep, Instance.status_message),
-                            else_=_ANSWERS.c.message),
-                        updated_at=sa.bindparam('now', type_=sa.DateTime)))
+_SAVE_ARRAYS = _save(_ANSWERS.c.id, _ANSWERS.c.state, _ANSWERS.c.synced,
+                     _ANSWERS.c.keep, _ANSWERS.c.message,
+                     sa.bindparam('now', type_=sa.DateTime))
 
 
 def save(answers, now):
